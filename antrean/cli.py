@@ -1,0 +1,197 @@
+"""The `antrean` command: one entry point for every program and admin task.
+
+Imports happen inside each command so a kiosk Pi, which installs only the
+kiosk's packages, never needs the server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from antrean import __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as error:
+        print(f"antrean: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="antrean", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"antrean {__version__}")
+    commands = parser.add_subparsers(title="commands")
+
+    init = commands.add_parser("init", help="create or upgrade the database")
+    init.add_argument("--demo", action="store_true", help="add the demo office (site 'demo')")
+    init.add_argument("--public-url", help="address citizens' phones reach the server at")
+    init.set_defaults(run=_init)
+
+    server = commands.add_parser("server", help="run the queue server")
+    server.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    server.add_argument("--port", type=int, help="port (default 8000)")
+    server.set_defaults(run=_server)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(title="user")
+    add_user = user.add_parser("add", help="add an admin, supervisor or officer")
+    add_user.add_argument("username")
+    add_user.add_argument("--role", required=True, choices=["admin", "supervisor", "officer"])
+    add_user.add_argument("--site", help="the office the user works at (none: every office)")
+    add_user.add_argument("--full-name", default="")
+    add_user.add_argument(
+        "--password", help="default: $ANTREAN_PASSWORD, else asked for (not echoed)"
+    )
+    add_user.set_defaults(run=_user_add)
+
+    device = commands.add_parser("device", help="manage devices").add_subparsers(title="device")
+    add_device = device.add_parser("add", help="register a kiosk, counter keypad or display")
+    add_device.add_argument("--site", required=True)
+    add_device.add_argument("--kind", required=True, choices=["kiosk", "counter", "display"])
+    add_device.add_argument(
+        "--counter", type=int, action="append", default=[], help="counter number (repeatable)"
+    )
+    add_device.add_argument("--name")
+    add_device.set_defaults(run=_device_add)
+    list_devices = device.add_parser("list", help="list registered devices")
+    list_devices.set_defaults(run=_device_list)
+    revoke = device.add_parser("revoke", help="revoke a device's token")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=_device_revoke)
+
+    demo = commands.add_parser("demo", help="run a whole demo office on simulated hardware")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
+    demo.add_argument("--speed", type=float, default=1.0, help="make citizens come faster")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from server.config import ServerSettings
+
+    return ServerSettings()
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from server.store.database import Database
+    from server.store.migrate import upgrade
+
+    settings = _settings()
+    db = Database(settings.database)
+    upgrade(db)
+    return db
+
+
+def _init(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from antrean.vocabulary import Role
+    from server.admin import add_user, create_site
+    from server.demo_office import DEMO_PASSWORD, DEMO_SITE, DEMO_USERS, demo_spec
+    from server.store.models import Site
+
+    db = _database()
+    print(f"database ready: {db.url}")
+    if args.demo:
+        with db.transaction() as session:
+            if session.exec(select(Site).where(Site.code == DEMO_SITE)).first() is not None:
+                print(f"demo office '{DEMO_SITE}' exists already")
+                return 0
+            create_site(session, demo_spec(args.public_url))
+            for username, role, name in DEMO_USERS:
+                site = None if role == "admin" else DEMO_SITE
+                add_user(session, username, DEMO_PASSWORD, Role(role), site, name)
+        print(f"demo office '{DEMO_SITE}' created with services A–E and counters 1–4")
+        print(f"demo users {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})")
+    return 0
+
+
+def _server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from antrean.vocabulary import Role
+    from server.admin import add_user
+
+    password = args.password or os.environ.get("ANTREAN_PASSWORD")
+    if not password:
+        password = getpass.getpass(f"password for {args.username}: ")
+    with _database().transaction() as session:
+        user = add_user(session, args.username, password, Role(args.role), args.site, args.full_name)
+    print(f"user {user.username} ({user.role.value}) added")
+    return 0
+
+
+def _device_add(args: argparse.Namespace) -> int:
+    from antrean.vocabulary import DeviceKind
+    from server.admin import add_device
+
+    with _database().transaction() as session:
+        device, token = add_device(
+            session, args.site, DeviceKind(args.kind), _now(), args.counter, args.name
+        )
+    print(f"device {device.id} ({device.kind.value} at {args.site}) added.")
+    print("Its token is shown only this once; put it in the device's settings:")
+    print(token)
+    return 0
+
+
+def _device_list(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from server.store.models import Device, Site
+
+    with _database().reading() as session:
+        sites = {s.id: s.code for s in session.exec(select(Site))}
+        for d in session.exec(select(Device).order_by(Device.id)):  # type: ignore[arg-type]
+            state = "revoked" if d.revoked_at else "active"
+            counters = ",".join(map(str, d.counter_numbers)) or "-"
+            print(f"{d.id:>4}  {d.kind.value:<8} {sites[d.site_id]:<12} {counters:<8} {state:<8} {d.name}")
+    return 0
+
+
+def _device_revoke(args: argparse.Namespace) -> int:
+    from server.admin import revoke_device
+
+    with _database().transaction() as session:
+        revoke_device(session, args.id, _now())
+    print(f"device {args.id} revoked")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from antrean.demo import run_demo
+
+    return run_demo(port=args.port, seconds=args.seconds, speed=args.speed)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

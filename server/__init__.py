@@ -1,0 +1,1 @@
+"""The central queue engine: storage, rules, REST API and device sockets."""

@@ -1,0 +1,95 @@
+"""One ticket's life: call, recall, start, finish, no-show, requeue, transfer, cancel."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Response
+
+from antrean.protocol import (
+    CallTicketCommand,
+    TicketCommand,
+    TicketStatusView,
+    TicketView,
+    TransferCommand,
+)
+from server.api.answers import respond
+from server.api.deps import CallerDep, NowDep, OperationsDep
+from server.api.schemas import CallRequest, CancelRequest, Retriable, TransferRequest
+from server.engine.errors import QueueError
+from server.engine.views import ticket_status
+from server.store.repository import SqlRepository
+
+router = APIRouter(tags=["tickets"])
+
+TicketPath = Annotated[int, Path(ge=1, le=2**62)]
+Step = Literal["recall", "no-show", "requeue", "start", "finish"]
+
+
+@router.post("/tickets/{ticket_id}/call", response_model=TicketView)
+def call_ticket(
+    ticket_id: TicketPath, body: CallRequest, operations: OperationsDep, caller: CallerDep
+) -> Response:
+    """Call this ticket to a counter now, out of order."""
+    command = CallTicketCommand(ticket_id=ticket_id, counter=body.counter)
+    return respond(operations.execute(caller, command, body.request_id))
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=TicketView)
+def transfer(
+    ticket_id: TicketPath, body: TransferRequest, operations: OperationsDep, caller: CallerDep
+) -> Response:
+    """Send the citizen on to another service, keeping their code and place."""
+    command = TransferCommand(ticket_id=ticket_id, service=body.service)
+    return respond(operations.execute(caller, command, body.request_id))
+
+
+@router.post("/tickets/{ticket_id}/cancel", response_model=TicketView)
+def cancel(
+    ticket_id: TicketPath,
+    operations: OperationsDep,
+    caller: CallerDep,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> Response:
+    command = TicketCommand(type="cancel", ticket_id=ticket_id, reason=body.reason if body else None)
+    return respond(operations.execute(caller, command, body.request_id if body else None))
+
+
+@router.post("/tickets/{ticket_id}/{step}", response_model=TicketView)
+def step(
+    ticket_id: TicketPath,
+    step: Step,
+    operations: OperationsDep,
+    caller: CallerDep,
+    body: Annotated[Retriable | None, Body()] = None,
+) -> Response:
+    """Recall (call again), no-show, requeue a no-show, start or finish serving."""
+    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)  # type: ignore[arg-type]
+    return respond(operations.execute(caller, command, body.request_id if body else None))
+
+
+@router.get("/tickets/{ticket_id}/status", response_model=TicketStatusView)
+def status(
+    ticket_id: TicketPath,
+    token: Annotated[str, Query(min_length=8, max_length=64)],
+    operations: OperationsDep,
+    now: NowDep,
+) -> TicketStatusView:
+    """Public, for the citizen: the token printed in the ticket's QR code is the key."""
+    return public_status(operations, ticket_id, token, now)
+
+
+def public_status(
+    operations: OperationsDep, ticket_id: int, token: str, now: NowDep
+) -> TicketStatusView:
+    with operations.db.reading() as session:
+        repo = SqlRepository(session)
+        ticket = repo.ticket(ticket_id)
+        if ticket is None or not _same(ticket.token, token):
+            raise QueueError("ticket_not_found", {"ticket": ticket_id})
+        return ticket_status(repo, ticket, now)
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

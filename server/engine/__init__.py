@@ -1,0 +1,1 @@
+"""Queue rules as plain functions over a repository: no web, no sockets, no clock."""

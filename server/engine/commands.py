@@ -1,0 +1,399 @@
+"""The queue's commands: issue, call, recall, start, finish, no-show, requeue,
+transfer, cancel, expire and counter state.
+
+Each runs inside the caller's transaction, changes state through the
+repository and appends one event per change. A refusal raises QueueError
+before the caller commits, so nothing half-done is ever stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from antrean.vocabulary import Channel, CounterState, EventType, Priority, TicketStatus
+from server.engine import schedule as opening_rules
+from server.engine.clock import local_day, local_time, require_aware
+from server.engine.errors import QueueError
+from server.engine.policy import call_order, next_streak
+from server.engine.repository import QueueRepository
+from server.engine.views import make_ticket_view
+from server.store.models import Counter, Event, Service, Site, Ticket
+
+MAX_NUMBER = 999
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked: written into events and, for officers, onto the ticket."""
+
+    label: str
+    user_id: int | None = None
+    device_id: int | None = None
+
+
+SYSTEM = Actor("system")
+
+
+def find_site(repo: QueueRepository, code: str) -> Site:
+    site = repo.site(code)
+    if site is None:
+        raise QueueError("site_not_found", {"site": code})
+    return site
+
+
+def find_service(repo: QueueRepository, site: Site, code: str) -> Service:
+    wanted = code.strip().upper()
+    for service in repo.services(_id(site)):
+        if service.code == wanted:
+            return service
+    raise QueueError("service_not_found", {"service": code})
+
+
+def find_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
+    for counter in repo.counters(_id(site)):
+        if counter.number == number:
+            return counter
+    raise QueueError("counter_not_found", {"counter": number})
+
+
+def find_ticket(repo: QueueRepository, ticket_id: int, lock: bool = True) -> Ticket:
+    ticket = repo.ticket(ticket_id, lock=lock)
+    if ticket is None:
+        raise QueueError("ticket_not_found", {"ticket": ticket_id})
+    return ticket
+
+
+def _id(row: Site | Service | Counter | Ticket) -> int:
+    assert row.id is not None, "row must be stored before use"
+    return row.id
+
+
+def record(
+    repo: QueueRepository,
+    site: Site,
+    kind: EventType,
+    now: datetime,
+    actor: Actor,
+    ticket: Ticket | None = None,
+    counter: Counter | None = None,
+    **data: Any,
+) -> Event:
+    if ticket is not None:
+        ticket_counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+        data["ticket"] = make_ticket_view(
+            ticket,
+            repo.service(ticket.service_id).code,
+            ticket_counter.number if ticket_counter else None,
+        ).model_dump(mode="json")
+    if counter is not None:
+        data["counter"] = counter.number
+    event = Event(
+        site_id=_id(site),
+        seq=repo.next_seq(site),
+        type=kind,
+        at=require_aware(now),
+        ticket_id=ticket.id if ticket else None,
+        counter_id=counter.id if counter else None,
+        actor=actor.label,
+        data=data,
+    )
+    repo.add(event)
+    return event
+
+
+def issue_ticket(
+    repo: QueueRepository,
+    site: Site,
+    service_code: str,
+    now: datetime,
+    actor: Actor = SYSTEM,
+    priority: Priority = Priority.NONE,
+    channel: Channel = Channel.KIOSK,
+) -> Ticket:
+    service = find_service(repo, site, service_code)
+    if not service.active:
+        raise QueueError("service_inactive", {"service": service.code})
+    here = local_time(site, now)
+    state = opening_rules.opening(
+        opening_rules.effective(site.schedule, service.schedule), here
+    )
+    if not state.accepting:
+        assert state.reason is not None
+        details: dict[str, Any] = {"service": service.code}
+        if state.next_open is not None:
+            details["next_open"] = state.next_open.isoformat()
+        raise QueueError(state.reason.value, details)
+
+    today = here.date()
+    # Checked before anything changes, and again after allocation in case a
+    # concurrent issuer took the last number (the transaction then rolls back).
+    _check_quota(service, repo.issued_count(_id(service), today, service.first_number) + 1)
+    expire_stale(repo, site, now)
+    number = repo.allocate_number(_id(service), today, service.first_number)
+    _check_quota(service, number - service.first_number + 1)
+    ticket = Ticket(
+        site_id=_id(site),
+        service_id=_id(service),
+        origin_service_id=_id(service),
+        local_day=today,
+        number=number,
+        code=f"{service.code}{number:03d}",
+        priority=priority,
+        channel=channel,
+        status=TicketStatus.WAITING,
+        token=secrets.token_urlsafe(18),
+        queued_at=require_aware(now),
+        issued_at=require_aware(now),
+        device_id=actor.device_id,
+        history=[{"service": service.code, "at": require_aware(now).isoformat()}],
+    )
+    repo.add(ticket)
+    record(repo, site, EventType.ISSUED, now, actor, ticket, None, service=service.code)
+    return ticket
+
+
+def _check_quota(service: Service, issued: int) -> None:
+    over_quota = service.daily_quota is not None and issued > service.daily_quota
+    if over_quota or service.first_number + issued - 1 > MAX_NUMBER:
+        raise QueueError("quota_reached", {"service": service.code, "quota": service.daily_quota})
+
+
+def call_next(
+    repo: QueueRepository, site: Site, counter_number: int, now: datetime, actor: Actor = SYSTEM
+) -> Ticket | None:
+    """Call the next citizen to a counter; None when nobody waits for it.
+
+    The counter's current ticket, if any, is finished first: on a keypad NEXT
+    means "done with this one, next please".
+    """
+    counter = _open_counter(repo, site, counter_number)
+    _release_counter(repo, site, counter, now, actor)
+    expire_stale(repo, site, now)
+    service_ids = repo.counter_service_ids(_id(counter))
+    preference = {service_id: rank for rank, service_id in enumerate(service_ids)}
+    candidates = repo.waiting(_id(site), local_day(site, now), service_ids)
+    ordered = call_order(candidates, preference, counter.priority_streak, site.priority_max_in_row)
+    for candidate in ordered:
+        ticket = repo.claim(_id(candidate))
+        if ticket is not None:
+            counter.priority_streak = next_streak(counter.priority_streak, ticket)
+            _call(repo, site, ticket, counter, now, actor)
+            return ticket
+    return None
+
+
+def call_ticket(
+    repo: QueueRepository,
+    site: Site,
+    ticket_id: int,
+    counter_number: int,
+    now: datetime,
+    actor: Actor = SYSTEM,
+) -> Ticket:
+    """Call one waiting ticket out of order (e.g. an appointment or a returnee)."""
+    counter = _open_counter(repo, site, counter_number)
+    ticket = _ticket_of_site(repo, site, ticket_id)
+    _require(ticket, TicketStatus.WAITING)
+    _require_today(site, ticket, now)
+    _release_counter(repo, site, counter, now, actor)
+    _call(repo, site, ticket, counter, now, actor)
+    return ticket
+
+
+def recall(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.CALLED)
+    site = repo.site_by_id(ticket.site_id)
+    ticket.call_count += 1
+    ticket.last_called_at = require_aware(now)
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    record(repo, site, EventType.RECALLED, now, actor, ticket, counter)
+    return ticket
+
+
+def start(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.CALLED)
+    ticket.status = TicketStatus.SERVING
+    ticket.started_at = require_aware(now)
+    _record_for(repo, ticket, EventType.STARTED, now, actor)
+    return ticket
+
+
+def finish(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.CALLED, TicketStatus.SERVING)
+    _finish(repo, repo.site_by_id(ticket.site_id), ticket, now, actor)
+    return ticket
+
+
+def no_show(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.CALLED)
+    ticket.status = TicketStatus.NO_SHOW
+    ticket.no_show_at = require_aware(now)
+    _record_for(repo, ticket, EventType.NO_SHOW, now, actor)
+    return ticket
+
+
+def requeue(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
+    """A no-show citizen came back: back in line at their original place."""
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.NO_SHOW)
+    site = repo.site_by_id(ticket.site_id)
+    _require_today(site, ticket, now)
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    ticket.status = TicketStatus.WAITING
+    ticket.counter_id = None
+    record(repo, site, EventType.REQUEUED, now, actor, ticket, counter)
+    return ticket
+
+
+def transfer(
+    repo: QueueRepository, ticket_id: int, service_code: str, now: datetime, actor: Actor = SYSTEM
+) -> Ticket:
+    """Send a citizen on to another service; they keep their code and their place."""
+    ticket = find_ticket(repo, ticket_id)
+    _require(ticket, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+    site = repo.site_by_id(ticket.site_id)
+    _require_today(site, ticket, now)
+    target = find_service(repo, site, service_code)
+    if not target.active:
+        raise QueueError("service_inactive", {"service": target.code})
+    if target.id == ticket.service_id:
+        raise QueueError("same_service", {"service": target.code})
+    source = repo.service(ticket.service_id)
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    ticket.service_id = _id(target)
+    ticket.status = TicketStatus.WAITING
+    ticket.counter_id = None
+    ticket.history = [
+        *ticket.history,
+        {
+            "service": target.code,
+            "at": require_aware(now).isoformat(),
+            "from_counter": counter.number if counter else None,
+        },
+    ]
+    record(
+        repo, site, EventType.TRANSFERRED, now, actor, ticket, counter,
+        from_service=source.code, to_service=target.code,
+    )
+    return ticket
+
+
+def cancel(
+    repo: QueueRepository,
+    ticket_id: int,
+    now: datetime,
+    actor: Actor = SYSTEM,
+    reason: str | None = None,
+) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    if ticket.status.is_final:
+        raise QueueError("invalid_transition", {"status": ticket.status.value})
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    ticket.status = TicketStatus.CANCELLED
+    ticket.cancelled_at = require_aware(now)
+    ticket.cancel_reason = reason
+    record(
+        repo, repo.site_by_id(ticket.site_id), EventType.CANCELLED, now, actor, ticket, counter,
+        reason=reason,
+    )
+    return ticket
+
+
+def expire_stale(repo: QueueRepository, site: Site, now: datetime) -> list[Ticket]:
+    """Close every ticket left open from an earlier local day."""
+    stale = repo.unfinished_before(_id(site), local_day(site, now))
+    for ticket in stale:
+        ticket.status = TicketStatus.EXPIRED
+        ticket.expired_at = require_aware(now)
+        record(repo, site, EventType.EXPIRED, now, SYSTEM, ticket, None)
+    return stale
+
+
+def set_counter_state(
+    repo: QueueRepository,
+    site: Site,
+    counter_number: int,
+    state: CounterState,
+    now: datetime,
+    actor: Actor = SYSTEM,
+) -> Counter:
+    counter = find_counter(repo, site, counter_number)
+    if counter.state != state:
+        counter.state = state
+        record(repo, site, EventType.COUNTER_CHANGED, now, actor, None, counter, state=state.value)
+    return counter
+
+
+def _open_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
+    counter = find_counter(repo, site, number)
+    if counter.state != CounterState.OPEN:
+        raise QueueError("counter_not_open", {"counter": number, "state": counter.state.value})
+    return counter
+
+
+def _release_counter(
+    repo: QueueRepository, site: Site, counter: Counter, now: datetime, actor: Actor
+) -> None:
+    current = repo.at_counter(_id(counter))
+    if current is not None:
+        _finish(repo, site, current, now, actor)
+
+
+def _call(
+    repo: QueueRepository,
+    site: Site,
+    ticket: Ticket,
+    counter: Counter,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    moment = require_aware(now)
+    ticket.status = TicketStatus.CALLED
+    ticket.called_at = ticket.called_at or moment
+    ticket.last_called_at = moment
+    ticket.started_at = None
+    ticket.call_count += 1
+    ticket.counter_id = counter.id
+    ticket.officer_id = actor.user_id
+    record(repo, site, EventType.CALLED, now, actor, ticket, counter)
+
+
+def _finish(repo: QueueRepository, site: Site, ticket: Ticket, now: datetime, actor: Actor) -> None:
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    ticket.status = TicketStatus.DONE
+    ticket.finished_at = require_aware(now)
+    record(repo, site, EventType.FINISHED, now, actor, ticket, counter)
+
+
+def _record_for(
+    repo: QueueRepository, ticket: Ticket, kind: EventType, now: datetime, actor: Actor
+) -> None:
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    record(repo, repo.site_by_id(ticket.site_id), kind, now, actor, ticket, counter)
+
+
+def _ticket_of_site(repo: QueueRepository, site: Site, ticket_id: int) -> Ticket:
+    ticket = find_ticket(repo, ticket_id)
+    if ticket.site_id != site.id:
+        raise QueueError("ticket_not_found", {"ticket": ticket_id})
+    return ticket
+
+
+def _require(ticket: Ticket, *allowed: TicketStatus) -> None:
+    if ticket.status not in allowed:
+        raise QueueError(
+            "invalid_transition",
+            {"status": ticket.status.value, "allowed": [s.value for s in allowed]},
+        )
+
+
+def _require_today(site: Site, ticket: Ticket, now: datetime) -> None:
+    if ticket.local_day != local_day(site, now):
+        raise QueueError("ticket_not_today", {"ticket": ticket.id})

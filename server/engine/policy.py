@@ -1,0 +1,36 @@
+"""Who is called next at a counter.
+
+Priority tickets (Law 25/2009 art. 29) go first, oldest first, but after
+`max_in_row` priority calls in a row at one counter a waiting normal ticket gets
+its turn, so a steady stream of priority arrivals cannot starve everyone else.
+Among equally old tickets the counter's preferred service wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from server.store.models import Ticket
+
+
+def call_order(
+    candidates: Iterable[Ticket],
+    preference: Mapping[int, int],
+    priority_streak: int,
+    max_in_row: int,
+) -> list[Ticket]:
+    """All candidates in the order this counter should try to call them."""
+
+    def arrival(ticket: Ticket) -> tuple[object, ...]:
+        return (ticket.queued_at, preference.get(ticket.service_id, len(preference)), ticket.id)
+
+    tickets = sorted(candidates, key=arrival)
+    priority = [t for t in tickets if t.priority.is_priority]
+    normal = [t for t in tickets if not t.priority.is_priority]
+    if priority and normal and priority_streak >= max_in_row:
+        return normal + priority
+    return priority + normal
+
+
+def next_streak(streak: int, called: Ticket) -> int:
+    return streak + 1 if called.priority.is_priority else 0

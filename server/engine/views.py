@@ -1,0 +1,229 @@
+"""Read models: the site snapshot, a ticket's public status, events as deltas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from antrean.protocol import (
+    CallView,
+    CounterView,
+    EventView,
+    QueueSnapshot,
+    ServiceState,
+    SiteInfo,
+    TicketStatusView,
+    TicketView,
+)
+from antrean.vocabulary import CounterState, Priority
+from server.engine import schedule as opening_rules
+from server.engine.clock import local_time
+from server.engine.estimate import RECENT_LIMIT, expected_wait_minutes, mean_service_minutes
+from server.engine.policy import call_order
+from server.engine.repository import QueueRepository
+from server.store.models import Counter, Event, Service, Site, Ticket
+
+RECENT_CALLS = 10
+
+
+def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
+    return TicketView(
+        id=ticket.id or 0,
+        code=ticket.code,
+        service=service_code,
+        priority=ticket.priority,
+        status=ticket.status,
+        counter=counter_number,
+        issued_at=ticket.issued_at,
+        called_at=ticket.last_called_at,
+        call_count=ticket.call_count,
+    )
+
+
+class SiteIndex:
+    """Services and counters of one site, looked up by id once per read."""
+
+    def __init__(self, repo: QueueRepository, site: Site) -> None:
+        assert site.id is not None
+        self.site = site
+        self.services = {s.id: s for s in repo.services(site.id)}
+        self.counters = {c.id: c for c in repo.counters(site.id)}
+        self.served_by = {
+            c.id: repo.counter_service_ids(c.id) for c in self.counters.values() if c.id
+        }
+
+    def ticket_view(self, ticket: Ticket) -> TicketView:
+        counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
+        return make_ticket_view(
+            ticket, self.services[ticket.service_id].code, counter.number if counter else None
+        )
+
+    def open_counters_for(self, service_id: int) -> list[Counter]:
+        return [
+            c for c in self.counters.values()
+            if c.state == CounterState.OPEN and service_id in self.served_by.get(c.id, [])
+        ]
+
+
+class WaitEstimator:
+    """People ahead and expected minutes for any ticket of one site right now."""
+
+    def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
+        site = index.site
+        assert site.id is not None
+        self.index = index
+        self.today = local_time(site, now).date()
+        self.waiting = repo.waiting(site.id, self.today)
+        busy_counters = {c.id for c in index.counters.values() if repo.at_counter(c.id or 0)}
+        self.busy = busy_counters
+        self.mean = {
+            service_id: mean_service_minutes(
+                repo.service_durations(service_id, self.today, RECENT_LIMIT),
+                service.default_service_minutes,
+            )
+            for service_id, service in index.services.items()
+            if service_id is not None
+        }
+        state = opening_rules.opening(site.schedule, local_time(site, now))
+        self.break_minutes = (
+            (state.break_end - local_time(site, now)).total_seconds() / 60
+            if state.on_break and state.break_end
+            else 0.0
+        )
+
+    def queue_of(self, service_id: int) -> list[Ticket]:
+        same = [t for t in self.waiting if t.service_id == service_id]
+        return call_order(same, {}, 0, 1_000_000)
+
+    def minutes(self, service_id: int, ahead: int) -> float | None:
+        counters = self.index.open_counters_for(service_id)
+        busy = sum(1 for c in counters if c.id in self.busy)
+        wait = expected_wait_minutes(ahead, busy, len(counters), self.mean[service_id])
+        return None if wait is None else round(wait + self.break_minutes, 1)
+
+    def for_ticket(self, ticket: Ticket) -> tuple[int, float | None]:
+        queue = [t.id for t in self.queue_of(ticket.service_id)]
+        if ticket.id not in queue:
+            return 0, None
+        ahead = queue.index(ticket.id)
+        return ahead, self.minutes(ticket.service_id, ahead)
+
+
+def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
+    assert site.id is not None
+    index = SiteIndex(repo, site)
+    estimator = WaitEstimator(repo, index, now)
+    here = local_time(site, now)
+    site_state = opening_rules.opening(site.schedule, here)
+    services = [
+        _service_state(repo, index, estimator, service, here)
+        for service in sorted(index.services.values(), key=lambda s: (s.sort_order, s.code))
+    ]
+    counters = []
+    for counter in sorted(index.counters.values(), key=lambda c: c.number):
+        current = repo.at_counter(counter.id or 0)
+        counters.append(
+            CounterView(
+                number=counter.number,
+                name=counter.name,
+                state=counter.state,
+                services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+                current=index.ticket_view(current) if current else None,
+            )
+        )
+    calls = [
+        CallView(
+            ticket_id=t.id or 0,
+            code=t.code,
+            service=index.services[t.service_id].code,
+            counter=index.counters[t.counter_id].number,
+            at=t.last_called_at,
+            call_count=t.call_count,
+        )
+        for t in repo.recent_calls(site.id, estimator.today, RECENT_CALLS)
+        if t.counter_id is not None and t.last_called_at is not None
+    ]
+    return QueueSnapshot(
+        seq=site.last_seq,
+        site=SiteInfo(
+            code=site.code,
+            name=site.name,
+            address_lines=site.address_lines,
+            timezone=site.timezone,
+            local_day=here.date(),
+            local_time=here,
+            on_break=site_state.on_break,
+            public_url=site.public_url,
+        ),
+        services=services,
+        counters=counters,
+        waiting=[index.ticket_view(t) for t in estimator.waiting],
+        recent_calls=calls,
+        announcements=site.announcements,
+    )
+
+
+def _service_state(
+    repo: QueueRepository,
+    index: SiteIndex,
+    estimator: WaitEstimator,
+    service: Service,
+    here: datetime,
+) -> ServiceState:
+    assert service.id is not None
+    state = opening_rules.opening(
+        opening_rules.effective(index.site.schedule, service.schedule), here
+    )
+    waiting = len(estimator.queue_of(service.id))
+    return ServiceState(
+        code=service.code,
+        name=service.name,
+        requirements=service.requirements,
+        active=service.active,
+        accepting=state.accepting and service.active,
+        closed_reason=state.reason.value if state.reason else None,
+        next_open=state.next_open,
+        waiting=waiting,
+        issued_today=repo.issued_count(service.id, here.date(), service.first_number),
+        daily_quota=service.daily_quota,
+        estimated_wait_minutes=estimator.minutes(service.id, waiting),
+    )
+
+
+def ticket_status(repo: QueueRepository, ticket: Ticket, now: datetime) -> TicketStatusView:
+    site = repo.site_by_id(ticket.site_id)
+    index = SiteIndex(repo, site)
+    ahead, minutes = WaitEstimator(repo, index, now).for_ticket(ticket)
+    view = index.ticket_view(ticket)
+    service = index.services[ticket.service_id]
+    waiting = ticket.status == "waiting"
+    return TicketStatusView(
+        id=view.id,
+        code=view.code,
+        site=site.code,
+        site_name=site.name,
+        service=service.code,
+        service_name=service.name,
+        priority=Priority(ticket.priority),
+        status=ticket.status,
+        counter=view.counter,
+        people_ahead=ahead if waiting else None,
+        estimated_wait_minutes=minutes if waiting else None,
+        issued_at=ticket.issued_at,
+        local_day=ticket.local_day,
+    )
+
+
+def event_view(site_code: str, event: Event) -> EventView:
+    """An event as a delta; it carries the ticket as it was right after the change."""
+    data = dict(event.data)
+    ticket = data.pop("ticket", None)
+    counter = data.pop("counter", None)
+    return EventView(
+        seq=event.seq,
+        site=site_code,
+        type=event.type,
+        at=event.at,
+        ticket=TicketView.model_validate(ticket) if ticket else None,
+        counter=counter,
+        data=data,
+    )

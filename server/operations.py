@@ -1,0 +1,260 @@
+"""Running commands: one transaction each, exactly once per request id, then fanout.
+
+Both the REST API and the device sockets come through here, so a command has
+the same checks, the same answer and the same events whichever way it came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
+
+from antrean.protocol import (
+    CallNextCommand,
+    CallTicketCommand,
+    Command,
+    CounterStateCommand,
+    CounterView,
+    EventView,
+    IssuedTicket,
+    IssueTicketCommand,
+    TicketCommand,
+    TransferCommand,
+)
+from antrean.vocabulary import Channel, DeviceKind
+from server.engine import commands as engine
+from server.engine.clock import local_time
+from server.engine.errors import QueueError
+from server.engine.views import SiteIndex, WaitEstimator, event_view
+from server.permissions import Action, Caller, authorize
+from server.store.database import Database
+from server.store.models import Event, RequestRecord, Ticket
+from server.store.repository import SqlRepository
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventBus(Protocol):
+    def publish(self, events: list[EventView]) -> None: ...
+
+
+class NoBus:
+    def publish(self, events: list[EventView]) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An answer: HTTP-like status and a JSON body (None for 204)."""
+
+    status: int
+    body: dict[str, Any] | None
+
+
+class RecordingRepository(SqlRepository):
+    """Remembers the events a command appended, to publish after commit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.appended: list[Event] = []
+
+    def add(self, item: Ticket | Event) -> None:
+        super().add(item)
+        if isinstance(item, Event):
+            self.appended.append(item)
+
+
+Work = Callable[[RecordingRepository, datetime], Outcome]
+
+
+class Operations:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        request_log_hours: float = 48,
+    ) -> None:
+        self.db = db
+        self.bus: EventBus = bus or NoBus()
+        self.clock = clock
+        self.request_log_age = timedelta(hours=request_log_hours)
+
+    def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
+        """Run `work` in one write transaction; a repeated request id replays its answer."""
+        with self.db.transaction() as session:
+            repo = RecordingRepository(session)
+            now = self.clock()
+            if request_id is not None:
+                earlier = self._claim_request(repo, caller, request_id, now)
+                if earlier is not None:
+                    return earlier
+            outcome = work(repo, now)
+            if request_id is not None:
+                session.execute(
+                    update(RequestRecord)
+                    .where(
+                        col(RequestRecord.caller) == caller.label,
+                        col(RequestRecord.request_id) == request_id,
+                    )
+                    .values(status_code=outcome.status, response=outcome.body or {})
+                )
+            site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
+            events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
+        if events:
+            self.bus.publish(events)
+        return outcome
+
+    def _claim_request(
+        self, repo: SqlRepository, caller: Caller, request_id: str, now: datetime
+    ) -> Outcome | None:
+        insert: Any = postgresql.insert if repo.dialect == "postgresql" else sqlite.insert
+        # On PostgreSQL a concurrent twin waits here until the first commits.
+        claimed = repo.session.execute(
+            insert(RequestRecord)
+            .values(
+                caller=caller.label, request_id=request_id, status_code=0, response={},
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["caller", "request_id"])
+            .returning(RequestRecord.__table__.c.id)
+        ).first()
+        if claimed is not None:
+            return None
+        record = repo.session.exec(
+            select(RequestRecord).where(
+                RequestRecord.caller == caller.label, RequestRecord.request_id == request_id
+            )
+        ).one()
+        if record.status_code == 0:
+            raise QueueError("request_in_progress", {"request_id": request_id})
+        return Outcome(record.status_code, record.response or None)
+
+    def forget_old_requests(self) -> int:
+        with self.db.transaction() as session:
+            result = session.execute(
+                delete(RequestRecord).where(
+                    col(RequestRecord.created_at) < self.clock() - self.request_log_age
+                )
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
+        """Check permission and carry out one command from the wire contract."""
+        handler = _HANDLERS[type(command)]
+        return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
+
+
+def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    site = engine.find_site(repo, cmd.site)
+    assert site.id is not None
+    authorize(caller, Action.ISSUE, site.id)
+    channel = {
+        DeviceKind.KIOSK: Channel.KIOSK, DeviceKind.COUNTER: Channel.COUNTER,
+    }.get(caller.device_kind, Channel.COUNTER if caller.role else Channel.WEB)  # type: ignore[arg-type]
+    ticket = engine.issue_ticket(
+        repo, site, cmd.service, now, caller.actor, priority=cmd.priority, channel=channel
+    )
+    index = SiteIndex(repo, site)
+    ahead, minutes = WaitEstimator(repo, index, now).for_ticket(ticket)
+    issued = IssuedTicket(
+        ticket=index.ticket_view(ticket),
+        token=ticket.token,
+        status_path=status_path(ticket),
+        service_name=index.services[ticket.service_id].name,
+        people_ahead=ahead,
+        estimated_wait_minutes=minutes,
+        local_time=local_time(site, ticket.issued_at),
+    )
+    return Outcome(201, issued.model_dump(mode="json"))
+
+
+def _call_next(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    site = engine.find_site(repo, cmd.site)
+    assert site.id is not None
+    authorize(caller, Action.OPERATE, site.id, counter=cmd.counter)
+    ticket = engine.call_next(repo, site, cmd.counter, now, caller.actor)
+    if ticket is None:
+        return Outcome(204, None)
+    return _ticket_outcome(repo, ticket)
+
+
+def _call_ticket(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    site = repo.site_by_id(ticket.site_id)
+    authorize(caller, Action.OPERATE, ticket.site_id, counter=cmd.counter)
+    engine.call_ticket(repo, site, ticket.id or 0, cmd.counter, now, caller.actor)
+    return _ticket_outcome(repo, ticket)
+
+
+_TICKET_STEPS = {
+    "recall": engine.recall,
+    "start": engine.start,
+    "finish": engine.finish,
+    "no_show": engine.no_show,
+    "requeue": engine.requeue,
+}
+
+
+def _ticket_step(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    action = Action.CANCEL if cmd.type == "cancel" else Action.OPERATE
+    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket)
+    if cmd.type == "cancel":
+        engine.cancel(repo, ticket.id or 0, now, caller.actor, reason=cmd.reason)
+    else:
+        _TICKET_STEPS[cmd.type](repo, ticket.id or 0, now, caller.actor)
+    return _ticket_outcome(repo, ticket)
+
+
+def _transfer(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    authorize(caller, Action.OPERATE, ticket.site_id, counter=counter, ticket=ticket)
+    engine.transfer(repo, ticket.id or 0, cmd.service, now, caller.actor)
+    return _ticket_outcome(repo, ticket)
+
+
+def _counter_state(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    site = engine.find_site(repo, cmd.site)
+    assert site.id is not None
+    authorize(caller, Action.MANAGE_COUNTER, site.id, counter=cmd.counter)
+    counter = engine.set_counter_state(repo, site, cmd.counter, cmd.state, now, caller.actor)
+    index = SiteIndex(repo, site)
+    current = repo.at_counter(counter.id or 0)
+    view = CounterView(
+        number=counter.number,
+        name=counter.name,
+        state=counter.state,
+        services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+        current=index.ticket_view(current) if current else None,
+    )
+    return Outcome(200, view.model_dump(mode="json"))
+
+
+def _ticket_outcome(repo: SqlRepository, ticket: Ticket) -> Outcome:
+    index = SiteIndex(repo, repo.site_by_id(ticket.site_id))
+    return Outcome(200, index.ticket_view(ticket).model_dump(mode="json"))
+
+
+def status_path(ticket: Ticket) -> str:
+    return f"/t/{ticket.id}?token={ticket.token}"
+
+
+_HANDLERS: dict[type, Callable[[SqlRepository, datetime, Caller, Any], Outcome]] = {
+    IssueTicketCommand: _issue,
+    CallNextCommand: _call_next,
+    CallTicketCommand: _call_ticket,
+    TicketCommand: _ticket_step,
+    TransferCommand: _transfer,
+    CounterStateCommand: _counter_state,
+}

@@ -1,0 +1,1 @@
+"""Tables, database connection, migrations and the SQL repository."""

@@ -1,0 +1,222 @@
+"""The tables. Timestamps are UTC; `local_day` is the office's own date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from antrean.vocabulary import (
+    Channel,
+    CounterState,
+    DeviceKind,
+    EventType,
+    Priority,
+    Role,
+    TicketStatus,
+)
+from server.engine.schedule import Schedule
+from server.store.types import UTCDateTime
+
+
+def _utc_column(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+def _enum_column(kind: type[StrEnum], default: Any = ...) -> Any:
+    """A short string column holding the enum's value (no database enum type to migrate)."""
+    column_type = SAEnum(
+        kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+    if default is ...:
+        return Field(sa_type=column_type, nullable=False)
+    return Field(default=default, sa_type=column_type, nullable=False)
+
+
+def _json_column(default_factory: Any) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "sites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    address_lines: list[str] = _json_column(list)
+    timezone: str = Field(default="Asia/Jakarta", max_length=40)
+    schedule_plan: dict[str, Any] = _json_column(dict)
+    priority_max_in_row: int = Field(default=3, ge=1)
+    announcements: list[str] = _json_column(list)
+    public_url: str | None = Field(default=None, max_length=300)
+    last_seq: int = Field(default=0)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule.model_validate(self.schedule_plan)
+
+
+class Service(SQLModel, table=True):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    code: str = Field(max_length=3)
+    name: str = Field(max_length=120)
+    requirements: str = Field(default="")
+    daily_quota: int | None = Field(default=None, ge=1)
+    first_number: int = Field(default=1, ge=0)
+    default_service_minutes: float = Field(default=10.0, gt=0)
+    active: bool = Field(default=True)
+    sort_order: int = Field(default=0)
+    schedule_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+    @property
+    def schedule(self) -> Schedule | None:
+        return None if self.schedule_plan is None else Schedule.model_validate(self.schedule_plan)
+
+
+class Counter(SQLModel, table=True):
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("site_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    number: int = Field(ge=1)
+    name: str = Field(max_length=120)
+    state: CounterState = _enum_column(CounterState, CounterState.OPEN)
+    # Consecutive priority calls at this counter, for the fairness rule.
+    priority_streak: int = Field(default=0)
+
+
+class CounterService(SQLModel, table=True):
+    """A service a counter serves; lower `preference` is called first on ties."""
+
+    __tablename__ = "counter_services"
+
+    counter_id: int = Field(foreign_key="counters.id", primary_key=True)
+    service_id: int = Field(foreign_key="services.id", primary_key=True)
+    preference: int = Field(default=0)
+
+
+class DailyNumber(SQLModel, table=True):
+    """The last number handed out per service and local day: the allocation lock."""
+
+    __tablename__ = "daily_numbers"
+
+    service_id: int = Field(foreign_key="services.id", primary_key=True)
+    local_day: date = Field(primary_key=True)
+    last_number: int
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("origin_service_id", "local_day", "number"),
+        Index("ix_tickets_queue", "site_id", "local_day", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    service_id: int = Field(foreign_key="services.id")
+    origin_service_id: int = Field(foreign_key="services.id")
+    local_day: date
+    number: int
+    code: str = Field(max_length=8)
+    priority: Priority = _enum_column(Priority, Priority.NONE)
+    channel: Channel = _enum_column(Channel, Channel.KIOSK)
+    status: TicketStatus = _enum_column(TicketStatus, TicketStatus.WAITING)
+    token: str = Field(unique=True, max_length=64)
+    # The place in line: the first arrival, kept across transfers.
+    queued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    issued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    called_at: datetime | None = _utc_column()
+    last_called_at: datetime | None = _utc_column()
+    started_at: datetime | None = _utc_column()
+    finished_at: datetime | None = _utc_column()
+    no_show_at: datetime | None = _utc_column()
+    cancelled_at: datetime | None = _utc_column()
+    expired_at: datetime | None = _utc_column()
+    call_count: int = Field(default=0)
+    counter_id: int | None = Field(default=None, foreign_key="counters.id")
+    officer_id: int | None = Field(default=None, foreign_key="users.id")
+    device_id: int | None = Field(default=None, foreign_key="devices.id")
+    cancel_reason: str | None = Field(default=None, max_length=300)
+    history: list[dict[str, Any]] = _json_column(list)
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("site_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    seq: int
+    type: EventType = _enum_column(EventType)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    counter_id: int | None = Field(default=None, foreign_key="counters.id")
+    actor: str | None = Field(default=None, max_length=60)
+    data: dict[str, Any] = _json_column(dict)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=60)
+    full_name: str = Field(default="", max_length=120)
+    role: Role = _enum_column(Role)
+    password_hash: str
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    active: bool = Field(default=True)
+
+
+class UserToken(SQLModel, table=True):
+    __tablename__ = "user_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked: bool = Field(default=False)
+
+
+class Device(SQLModel, table=True):
+    __tablename__ = "devices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    kind: DeviceKind = _enum_column(DeviceKind)
+    name: str = Field(max_length=120)
+    token_hash: str = Field(unique=True, max_length=64)
+    counter_numbers: list[int] = _json_column(list)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _utc_column()
+    last_seen_at: datetime | None = _utc_column()
+    health: dict[str, Any] = _json_column(dict)
+
+
+class RequestRecord(SQLModel, table=True):
+    """The first answer to a request id, so a retry gets it back unchanged."""
+
+    __tablename__ = "request_log"
+    __table_args__ = (UniqueConstraint("caller", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    caller: str = Field(max_length=40)
+    request_id: str = Field(max_length=80)
+    status_code: int
+    response: dict[str, Any] = _json_column(dict)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

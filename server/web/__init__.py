@@ -1,0 +1,1 @@
+"""Pages for people: the citizen's ticket status (more pages come here)."""
