@@ -145,7 +145,9 @@ def _user_add(args: argparse.Namespace) -> int:
     if not password:
         password = getpass.getpass(f"password for {args.username}: ")
     with _database().transaction() as session:
-        user = add_user(session, args.username, password, Role(args.role), args.site, args.full_name)
+        user = add_user(
+            session, args.username, password, Role(args.role), args.site, args.full_name
+        )
     print(f"user {user.username} ({user.role.value}) added")
     return 0
 
@@ -174,7 +176,8 @@ def _device_list(args: argparse.Namespace) -> int:
         for d in session.exec(select(Device).order_by(Device.id)):  # type: ignore[arg-type]
             state = "revoked" if d.revoked_at else "active"
             counters = ",".join(map(str, d.counter_numbers)) or "-"
-            print(f"{d.id:>4}  {d.kind.value:<8} {sites[d.site_id]:<12} {counters:<8} {state:<8} {d.name}")
+            site = sites[d.site_id]
+            print(f"{d.id:>4}  {d.kind.value:<8} {site:<12} {counters:<8} {state:<8} {d.name}")
     return 0
 
 

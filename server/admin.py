@@ -61,9 +61,14 @@ def create_site(session: Session, spec: SiteSpec) -> Site:
     services = {}
     for order, s in enumerate(spec.services):
         service = Service(
-            site_id=site.id or 0, code=s.code.upper(), name=s.name, requirements=s.requirements,
-            daily_quota=s.daily_quota, first_number=s.first_number,
-            default_service_minutes=s.default_service_minutes, sort_order=order,
+            site_id=site.id or 0,
+            code=s.code.upper(),
+            name=s.name,
+            requirements=s.requirements,
+            daily_quota=s.daily_quota,
+            first_number=s.first_number,
+            default_service_minutes=s.default_service_minutes,
+            sort_order=order,
         )
         session.add(service)
         services[service.code] = service
@@ -75,7 +80,8 @@ def create_site(session: Session, spec: SiteSpec) -> Site:
         for preference, code in enumerate(c.services):
             session.add(
                 CounterService(
-                    counter_id=counter.id or 0, service_id=services[code].id or 0,
+                    counter_id=counter.id or 0,
+                    service_id=services[code].id or 0,
                     preference=preference,
                 )
             )
@@ -97,8 +103,11 @@ def add_user(
         raise ValueError("a password needs at least 4 characters")
     site = _site(session, site_code) if site_code else None
     user = User(
-        username=username, full_name=full_name, role=role,
-        password_hash=hash_password(password), site_id=site.id if site else None,
+        username=username,
+        full_name=full_name,
+        role=role,
+        password_hash=hash_password(password),
+        site_id=site.id if site else None,
     )
     session.add(user)
     session.flush()
@@ -127,8 +136,12 @@ def add_device(
         raise ValueError("only counter keypads are bound to counters")
     token = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(
-        site_id=site.id or 0, kind=kind, name=name or f"{kind.value} {site_code}",
-        token_hash=token_digest(token), counter_numbers=counters, created_at=now,
+        site_id=site.id or 0,
+        kind=kind,
+        name=name or f"{kind.value} {site_code}",
+        token_hash=token_digest(token),
+        counter_numbers=counters,
+        created_at=now,
     )
     session.add(device)
     session.flush()

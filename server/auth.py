@@ -54,7 +54,9 @@ def sign_in(
         raise QueueError("invalid_credentials")
     token = new_token(USER_TOKEN_PREFIX)
     row = UserToken(
-        user_id=user.id or 0, token_hash=token_digest(token), created_at=now,
+        user_id=user.id or 0,
+        token_hash=token_digest(token),
+        created_at=now,
         expires_at=now + lifetime,
     )
     session.add(row)

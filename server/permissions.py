@@ -46,16 +46,28 @@ class Caller:
 USER_ACTIONS = {
     Role.ADMIN: set(Action),
     Role.SUPERVISOR: {
-        Action.VIEW, Action.ISSUE, Action.OPERATE, Action.CANCEL, Action.MANAGE_COUNTER,
+        Action.VIEW,
+        Action.ISSUE,
+        Action.OPERATE,
+        Action.CANCEL,
+        Action.MANAGE_COUNTER,
     },
     Role.OFFICER: {
-        Action.VIEW, Action.ISSUE, Action.OPERATE, Action.CANCEL, Action.MANAGE_COUNTER,
+        Action.VIEW,
+        Action.ISSUE,
+        Action.OPERATE,
+        Action.CANCEL,
+        Action.MANAGE_COUNTER,
     },
 }
 DEVICE_ACTIONS = {
     DeviceKind.KIOSK: {Action.VIEW, Action.ISSUE, Action.CANCEL},
     DeviceKind.COUNTER: {
-        Action.VIEW, Action.ISSUE, Action.OPERATE, Action.CANCEL, Action.MANAGE_COUNTER,
+        Action.VIEW,
+        Action.ISSUE,
+        Action.OPERATE,
+        Action.CANCEL,
+        Action.MANAGE_COUNTER,
     },
     DeviceKind.DISPLAY: {Action.VIEW},
 }
@@ -77,7 +89,9 @@ def allowed(
     if caller.device_kind is DeviceKind.KIOSK and action is Action.CANCEL:
         return ticket is not None and ticket.device_id == caller.device_id
     if caller.device_kind is DeviceKind.COUNTER and action in {
-        Action.OPERATE, Action.MANAGE_COUNTER, Action.CANCEL,
+        Action.OPERATE,
+        Action.MANAGE_COUNTER,
+        Action.CANCEL,
     }:
         return counter is not None and counter in caller.counters
     return True

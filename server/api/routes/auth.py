@@ -36,11 +36,16 @@ async def issue_token(request: Request, operations: OperationsDep) -> TokenAnswe
     now = operations.clock()
     with operations.db.transaction() as session:
         token, row, user = sign_in(
-            session, credentials.username, credentials.password, now,
+            session,
+            credentials.username,
+            credentials.password,
+            now,
             timedelta(hours=settings_hours),
         )
         site = session.get(Site, user.site_id) if user.site_id else None
         return TokenAnswer(
-            access_token=token, expires_at=row.expires_at, role=user.role,
+            access_token=token,
+            expires_at=row.expires_at,
+            role=user.role,
             site=site.code if site else None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
+from sqlmodel import col, select
 
 from antrean.protocol import (
     CallNextCommand,
@@ -30,7 +31,6 @@ from server.engine.commands import find_site
 from server.engine.views import event_view, snapshot
 from server.permissions import Action, authorize
 from server.store.models import Site
-from sqlmodel import col, select
 from server.store.repository import SqlRepository
 
 router = APIRouter(tags=["sites"])
@@ -45,9 +45,7 @@ def list_sites(operations: OperationsDep) -> list[SitePublic]:
     with operations.db.reading() as session:
         sites = session.exec(select(Site).order_by(col(Site.code))).all()
         return [
-            SitePublic(
-                code=s.code, name=s.name, timezone=s.timezone, address_lines=s.address_lines
-            )
+            SitePublic(code=s.code, name=s.name, timezone=s.timezone, address_lines=s.address_lines)
             for s in sites
         ]
 
@@ -70,7 +68,9 @@ def list_counters(
 
 
 @router.get("/sites/{site}/queue", response_model=QueueSnapshot)
-def queue(site: SitePath, operations: OperationsDep, caller: CallerDep, now: NowDep) -> QueueSnapshot:
+def queue(
+    site: SitePath, operations: OperationsDep, caller: CallerDep, now: NowDep
+) -> QueueSnapshot:
     """The whole state of a site: what a device receives on connecting."""
     return _snapshot(operations, caller, site, now)
 
@@ -133,7 +133,9 @@ def set_counter_state(
     return respond(operations.execute(caller, command, body.request_id))
 
 
-def _snapshot(operations: OperationsDep, caller: CallerDep, site: str, now: NowDep) -> QueueSnapshot:
+def _snapshot(
+    operations: OperationsDep, caller: CallerDep, site: str, now: NowDep
+) -> QueueSnapshot:
     with operations.db.reading() as session:
         repo = SqlRepository(session)
         found = find_site(repo, site)

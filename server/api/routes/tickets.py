@@ -52,7 +52,9 @@ def cancel(
     caller: CallerDep,
     body: Annotated[CancelRequest | None, Body()] = None,
 ) -> Response:
-    command = TicketCommand(type="cancel", ticket_id=ticket_id, reason=body.reason if body else None)
+    command = TicketCommand(
+        type="cancel", ticket_id=ticket_id, reason=body.reason if body else None
+    )
     return respond(operations.execute(caller, command, body.request_id if body else None))
 
 
