@@ -1,0 +1,121 @@
+"""The `antrean` command line, run as a user would: real processes, real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ANTREAN = [sys.executable, "-m", "antrean.cli"]
+
+
+def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [*ANTREAN, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "ANTREAN_DATA_DIR": str(tmp_path / "data")}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_init_device_user_and_server(env: dict[str, str], tmp_path: Path) -> None:
+    out = _run(env, "init", "--demo")
+    assert "demo office 'demo' created" in out
+    assert (tmp_path / "data" / "antrean.db").is_file()
+    assert "exists already" in _run(env, "init", "--demo")
+
+    token = _run(env, "device", "add", "--site", "demo", "--kind", "kiosk").strip().splitlines()[-1]
+    assert token.startswith("atd_") and " " not in token
+    keypad = _run(env, "device", "add", "--site", "demo", "--kind", "counter", "--counter", "3")
+    keypad_token = keypad.strip().splitlines()[-1]
+    listing = _run(env, "device", "list")
+    assert "kiosk" in listing and "counter" in listing
+    assert token not in listing, "a token is shown only once"
+
+    _run(env, "user", "add", "siti", "--role", "officer", "--site", "demo", "--password", "s1t1-pw")
+
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [*ANTREAN, "server", "--port", str(port)], env=env, stdout=output, stderr=output
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.1)
+
+        issued = httpx.post(
+            f"{base}/api/v1/sites/demo/tickets",
+            json={"service": "B", "priority": "pregnant", "request_id": "k-1"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert issued.status_code == 201
+        assert issued.json()["ticket"]["code"] == "B001"
+        status_page = httpx.get(base + issued.json()["status_path"])
+        assert "B001" in status_page.text
+
+        called = httpx.post(
+            f"{base}/api/v1/sites/demo/counters/3/call-next",
+            headers={"Authorization": f"Bearer {keypad_token}"},
+        )
+        assert called.json()["code"] == "B001"
+
+        login = httpx.post(
+            f"{base}/api/v1/auth/token", json={"username": "siti", "password": "s1t1-pw"}
+        )
+        assert login.status_code == 200
+
+        spec = httpx.get(f"{base}/openapi.json").json()
+        for path in (
+            "/api/v1/auth/token",
+            "/api/v1/sites/{site}/services",
+            "/api/v1/sites/{site}/counters",
+            "/api/v1/sites/{site}/queue",
+            "/api/v1/sites/{site}/tickets",
+            "/api/v1/sites/{site}/counters/{number}/call-next",
+            "/api/v1/tickets/{ticket_id}/transfer",
+            "/api/v1/tickets/{ticket_id}/call",
+            "/api/v1/tickets/{ticket_id}/status",
+        ):
+            assert path in spec["paths"], path
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_bad_arguments_say_why(env: dict[str, str]) -> None:
+    _run(env, "init", "--demo")
+    done = subprocess.run(
+        [*ANTREAN, "device", "add", "--site", "demo", "--kind", "counter", "--counter", "9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "no counter [9]" in done.stderr
