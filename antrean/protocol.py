@@ -106,6 +106,7 @@ class TicketStatusView(WireModel):
     code: str
     site: str
     site_name: str
+    site_timezone: str
     service: str
     service_name: str
     priority: Priority

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup-env.sh
 source scripts/postgres.sh
 
+need_debian chromium chromium fonts-dejavu-core
 ensure_venv dev
 start_test_postgres
 echo "==> ruff"

@@ -201,6 +201,7 @@ def ticket_status(repo: QueueRepository, ticket: Ticket, now: datetime) -> Ticke
         code=view.code,
         site=site.code,
         site_name=site.name,
+        site_timezone=site.timezone,
         service=service.code,
         service_name=service.name,
         priority=Priority(ticket.priority),

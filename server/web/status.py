@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from html import escape
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from antrean.protocol import TicketStatusView
-from antrean.vocabulary import TicketStatus
+from antrean.vocabulary import Priority, TicketStatus
 from server.api.deps import NowDep, OperationsDep
 from server.api.routes.tickets import public_status
 from server.engine.errors import QueueError
@@ -21,6 +22,14 @@ from server.engine.errors import QueueError
 router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 20
+PRIORITY_WORDS = {
+    Priority.NONE: "",
+    Priority.ELDERLY: "lansia",
+    Priority.DISABLED: "penyandang disabilitas",
+    Priority.PREGNANT: "ibu hamil",
+    Priority.CHILD: "membawa anak kecil",
+    Priority.OTHER: "lainnya",
+}
 STATUS_WORDS = {
     TicketStatus.WAITING: "Menunggu dipanggil",
     TicketStatus.CALLED: "Dipanggil — silakan menuju loket",
@@ -43,16 +52,17 @@ main{{max-width:26rem;margin:0 auto;padding:1.5rem}}
 .code{{font-size:4.5rem;font-weight:800;text-align:center;margin:.25rem 0}}
 .status{{font-size:1.3rem;text-align:center;font-weight:600;padding:.6rem;border-radius:.6rem;
 background:{tone}}}
-dl{{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem;font-size:1.05rem}}
-dt{{color:#5b6875}} dd{{margin:0;font-weight:600}}
+dl{{margin:1rem 0}} dt{{color:#5b6875;font-size:.95rem;margin-top:.7rem}}
+dd{{margin:0;font-weight:700;font-size:1.25rem}}
+.priority{{text-align:center;margin:.4rem 0;color:#8a4b00;font-weight:700}}
 small{{color:#5b6875}}
 </style></head>
 <body><main><div class="card">
 <div>{site}</div>
 <div class="code">{code}</div>
-<div class="status">{status}</div>
+{priority}<div class="status">{status}</div>
 <dl>{facts}</dl>
-<small>Halaman ini diperbarui otomatis setiap {refresh} detik.</small>
+<small>Diperbarui {updated}. Halaman ini memperbarui diri setiap {refresh} detik.</small>
 </div></main></body></html>
 """
 
@@ -72,19 +82,30 @@ def ticket_page(
             "<p>Periksa kembali kode QR pada tiket Anda.</p></body></html>",
             status_code=404,
         )
-    return HTMLResponse(render(view))
+    site_time = now.astimezone(ZoneInfo(view.site_timezone))
+    return HTMLResponse(render(view, site_time.strftime("%H:%M")))
 
 
-def render(view: TicketStatusView) -> str:
+def render(view: TicketStatusView, updated: str) -> str:
     facts = [("Layanan", view.service_name)]
     if view.people_ahead is not None:
         facts.append(("Antrean di depan Anda", f"{view.people_ahead} orang"))
     if view.estimated_wait_minutes is not None:
-        facts.append(("Perkiraan waktu tunggu", f"± {round(view.estimated_wait_minutes)} menit"))
+        minutes = round(view.estimated_wait_minutes)
+        facts.append(
+            ("Perkiraan waktu tunggu", f"± {minutes} menit" if minutes else "sebentar lagi")
+        )
     if view.counter is not None and view.status in (TicketStatus.CALLED, TicketStatus.SERVING):
         facts.append(("Loket", str(view.counter)))
     tone = "#ffe08a" if view.status == TicketStatus.CALLED else "#e3ecf5"
+    priority = (
+        f'<div class="priority">Jalur prioritas — {PRIORITY_WORDS[view.priority]}</div>'
+        if view.priority.is_priority
+        else ""
+    )
     return PAGE.format(
+        priority=priority,
+        updated=escape(updated),
         refresh=REFRESH_SECONDS,
         code=escape(view.code),
         site=escape(view.site_name),
