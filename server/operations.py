@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select, update
+from sqlmodel import col
 
 from antrean.protocol import (
     CallNextCommand,
@@ -31,7 +30,7 @@ from antrean.vocabulary import Channel, DeviceKind
 from server.engine import commands as engine
 from server.engine.clock import local_time
 from server.engine.errors import QueueError
-from server.engine.views import SiteIndex, WaitEstimator, event_view
+from server.engine.views import SiteIndex, WaitEstimator, event_view, make_ticket_view
 from server.permissions import Action, Caller, authorize
 from server.store.database import Database
 from server.store.models import Event, RequestRecord, Ticket
@@ -93,20 +92,15 @@ class Operations:
         with self.db.transaction() as session:
             repo = RecordingRepository(session)
             now = self.clock()
+            record_id = None
             if request_id is not None:
-                earlier = self._claim_request(repo, caller, request_id, now)
-                if earlier is not None:
-                    return earlier
+                claim = self._claim_request(repo, caller, request_id, now)
+                if isinstance(claim, Outcome):
+                    return claim
+                record_id = claim
             outcome = work(repo, now)
-            if request_id is not None:
-                session.execute(
-                    update(RequestRecord)
-                    .where(
-                        col(RequestRecord.caller) == caller.label,
-                        col(RequestRecord.request_id) == request_id,
-                    )
-                    .values(status_code=outcome.status, response=outcome.body or {})
-                )
+            if record_id is not None:
+                repo.answer_request(record_id, outcome.status, outcome.body or {})
             site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
             events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
         if events:
@@ -115,25 +109,13 @@ class Operations:
 
     def _claim_request(
         self, repo: SqlRepository, caller: Caller, request_id: str, now: datetime
-    ) -> Outcome | None:
-        insert: Any = postgresql.insert if repo.dialect == "postgresql" else sqlite.insert
+    ) -> int | Outcome:
+        """The new request record's id, or the answer a twin request already got."""
         # On PostgreSQL a concurrent twin waits here until the first commits.
-        claimed = repo.session.execute(
-            insert(RequestRecord)
-            .values(
-                caller=caller.label, request_id=request_id, status_code=0, response={},
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["caller", "request_id"])
-            .returning(RequestRecord.__table__.c.id)
-        ).first()
+        claimed = repo.claim_request(caller.label, request_id, now)
         if claimed is not None:
-            return None
-        record = repo.session.exec(
-            select(RequestRecord).where(
-                RequestRecord.caller == caller.label, RequestRecord.request_id == request_id
-            )
-        ).one()
+            return claimed
+        record = repo.request_record(caller.label, request_id)
         if record.status_code == 0:
             raise QueueError("request_in_progress", {"request_id": request_id})
         return Outcome(record.status_code, record.response or None)
@@ -242,8 +224,9 @@ def _counter_state(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any)
 
 
 def _ticket_outcome(repo: SqlRepository, ticket: Ticket) -> Outcome:
-    index = SiteIndex(repo, repo.site_by_id(ticket.site_id))
-    return Outcome(200, index.ticket_view(ticket).model_dump(mode="json"))
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    view = make_ticket_view(ticket, repo.service(ticket.service_id).code, counter)
+    return Outcome(200, view.model_dump(mode="json"))
 
 
 def status_path(ticket: Ticket) -> str:

@@ -170,8 +170,9 @@ def call_next(
     means "done with this one, next please".
     """
     counter = _open_counter(repo, site, counter_number)
-    _release_counter(repo, site, counter, now, actor)
+    # Yesterday's ticket still at the counter is expired, not finished today.
     expire_stale(repo, site, now)
+    _release_counter(repo, site, counter, now, actor)
     service_ids = repo.counter_service_ids(_id(counter))
     preference = {service_id: rank for rank, service_id in enumerate(service_ids)}
     candidates = repo.waiting(_id(site), local_day(site, now), service_ids)
@@ -198,6 +199,7 @@ def call_ticket(
     ticket = _ticket_of_site(repo, site, ticket_id)
     _require(ticket, TicketStatus.WAITING)
     _require_today(site, ticket, now)
+    expire_stale(repo, site, now)
     _release_counter(repo, site, counter, now, actor)
     _call(repo, site, ticket, counter, now, actor)
     return ticket
@@ -207,6 +209,7 @@ def recall(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = 
     ticket = find_ticket(repo, ticket_id)
     _require(ticket, TicketStatus.CALLED)
     site = repo.site_by_id(ticket.site_id)
+    _require_today(site, ticket, now)
     ticket.call_count += 1
     ticket.last_called_at = require_aware(now)
     counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
@@ -341,7 +344,7 @@ def _open_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
 def _release_counter(
     repo: QueueRepository, site: Site, counter: Counter, now: datetime, actor: Actor
 ) -> None:
-    current = repo.at_counter(_id(counter))
+    current = repo.at_counter(_id(counter), lock=True)
     if current is not None:
         _finish(repo, site, current, now, actor)
 

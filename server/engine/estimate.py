@@ -22,13 +22,18 @@ RECENT_LIMIT = 30
 
 
 def mean_service_minutes(durations_seconds: Sequence[float], default_minutes: float) -> float:
-    """Weighted mean of recent durations (oldest first); the latest weighs most."""
+    """Weighted mean of recent durations (oldest first); the latest weighs most.
+
+    Each older ticket weighs (1 - RECENT_WEIGHT) times the one after it. The
+    weights are normalised rather than seeded with the first ticket, which in a
+    short history would let that first ticket outweigh all the later ones.
+    """
     if not durations_seconds:
         return default_minutes
-    mean = durations_seconds[0] / 60
-    for seconds in durations_seconds[1:]:
-        mean = RECENT_WEIGHT * (seconds / 60) + (1 - RECENT_WEIGHT) * mean
-    return mean
+    weights = [(1 - RECENT_WEIGHT) ** age for age in range(len(durations_seconds))]
+    latest_first = reversed(durations_seconds)
+    total = sum(w * seconds for w, seconds in zip(weights, latest_first, strict=True))
+    return total / sum(weights) / 60
 
 
 def expected_wait_minutes(

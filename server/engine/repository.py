@@ -49,8 +49,13 @@ class QueueRepository(Protocol):
 
     def ticket(self, ticket_id: int, lock: bool = False) -> Ticket | None: ...
 
-    def at_counter(self, counter_id: int) -> Ticket | None:
-        """The ticket called to or being served at a counter, if any."""
+    def at_counter(self, counter_id: int, lock: bool = False) -> Ticket | None:
+        """The ticket called to or being served at a counter, if any.
+
+        `lock=True` when the caller is about to change the counter's ticket: it
+        holds the counter (so two calls at one counter go one after the other)
+        and that ticket until commit. Views read without locks.
+        """
         ...
 
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]: ...

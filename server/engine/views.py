@@ -70,19 +70,14 @@ class WaitEstimator:
     def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
         site = index.site
         assert site.id is not None
+        self.repo = repo
         self.index = index
         self.today = local_time(site, now).date()
-        self.waiting = repo.waiting(site.id, self.today)
-        busy_counters = {c.id for c in index.counters.values() if repo.at_counter(c.id or 0)}
-        self.busy = busy_counters
-        self.mean = {
-            service_id: mean_service_minutes(
-                repo.service_durations(service_id, self.today, RECENT_LIMIT),
-                service.default_service_minutes,
-            )
-            for service_id, service in index.services.items()
-            if service_id is not None
-        }
+        # Filled on first need: one ticket's estimate looks at one service only.
+        self._waiting: list[Ticket] | None = None
+        self._waiting_for: dict[int, list[Ticket]] = {}
+        self._busy: dict[int, bool] = {}
+        self._mean: dict[int, float] = {}
         state = opening_rules.opening(site.schedule, local_time(site, now))
         self.break_minutes = (
             (state.break_end - local_time(site, now)).total_seconds() / 60
@@ -90,14 +85,46 @@ class WaitEstimator:
             else 0.0
         )
 
+    @property
+    def waiting(self) -> list[Ticket]:
+        """Everyone waiting at the site today, in arrival order."""
+        if self._waiting is None:
+            assert self.index.site.id is not None
+            self._waiting = self.repo.waiting(self.index.site.id, self.today)
+        return self._waiting
+
     def queue_of(self, service_id: int) -> list[Ticket]:
-        same = [t for t in self.waiting if t.service_id == service_id]
+        if self._waiting is not None:
+            same = [t for t in self._waiting if t.service_id == service_id]
+        else:
+            if service_id not in self._waiting_for:
+                assert self.index.site.id is not None
+                self._waiting_for[service_id] = self.repo.waiting(
+                    self.index.site.id, self.today, [service_id]
+                )
+            same = self._waiting_for[service_id]
         return call_order(same, {}, 0, 1_000_000)
+
+    def is_busy(self, counter: Counter) -> bool:
+        counter_id = counter.id or 0
+        if counter_id not in self._busy:
+            self._busy[counter_id] = self.repo.at_counter(counter_id) is not None
+        return self._busy[counter_id]
+
+    def mean_minutes(self, service_id: int) -> float:
+        if service_id not in self._mean:
+            self._mean[service_id] = mean_service_minutes(
+                self.repo.service_durations(service_id, self.today, RECENT_LIMIT),
+                self.index.services[service_id].default_service_minutes,
+            )
+        return self._mean[service_id]
 
     def minutes(self, service_id: int, ahead: int) -> float | None:
         counters = self.index.open_counters_for(service_id)
-        busy = sum(1 for c in counters if c.id in self.busy)
-        wait = expected_wait_minutes(ahead, busy, len(counters), self.mean[service_id])
+        if not counters:
+            return None
+        busy = sum(1 for c in counters if self.is_busy(c))
+        wait = expected_wait_minutes(ahead, busy, len(counters), self.mean_minutes(service_id))
         return None if wait is None else round(wait + self.break_minutes, 1)
 
     def for_ticket(self, ticket: Ticket) -> tuple[int, float | None]:

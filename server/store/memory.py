@@ -91,7 +91,7 @@ class MemoryRepository:
     def ticket(self, ticket_id: int, lock: bool = False) -> Ticket | None:
         return self.tickets.get(ticket_id)
 
-    def at_counter(self, counter_id: int) -> Ticket | None:
+    def at_counter(self, counter_id: int, lock: bool = False) -> Ticket | None:
         held = [
             t for t in self.tickets.values()
             if t.counter_id == counter_id and t.status.at_counter

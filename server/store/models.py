@@ -124,6 +124,12 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("origin_service_id", "local_day", "number"),
         Index("ix_tickets_queue", "site_id", "local_day", "status"),
+        # The queries every command runs must not grow with the tickets behind
+        # them: who is at a counter, a service's latest durations today, and
+        # what is still open from earlier days.
+        Index("ix_tickets_counter", "counter_id", "status"),
+        Index("ix_tickets_service_day", "service_id", "local_day", "status", "finished_at"),
+        Index("ix_tickets_open", "site_id", "status", "local_day"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

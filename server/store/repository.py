@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from antrean.vocabulary import TicketStatus
-from server.store.models import (
-    Counter,
-    CounterService,
-    DailyNumber,
-    Event,
-    Service,
-    Site,
-    Ticket,
-)
+from server.store import _queries as q
+from server.store._queries import OPEN_STATUSES
+from server.store.models import Counter, Event, RequestRecord, Service, Site, Ticket
 
-OPEN_STATUSES = (
-    TicketStatus.WAITING,
-    TicketStatus.CALLED,
-    TicketStatus.SERVING,
-    TicketStatus.NO_SHOW,
-)
+__all__ = ["OPEN_STATUSES", "SqlRepository"]
+
+ConfigRow = TypeVar("ConfigRow", Site, Service, Counter)
 
 
 class SqlRepository:
+    """Queue storage inside one transaction.
+
+    A site's services, counters and which counter serves what are read once
+    per transaction and kept: one command asks for them many times (every event
+    names its service and counter), and the session alone would forget them,
+    since it only holds rows that something else still refers to. Tickets this
+    transaction has locked are kept too: nobody else can change them until it
+    commits, so they need not be read twice.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
+        self._sites: dict[str, Site] = {}
+        self._services: dict[int, list[Service]] = {}
+        self._counters: dict[int, list[Counter]] = {}
+        self._served_by: dict[int, list[int]] = {}
+        self._held: dict[tuple[type, int], Site | Service | Counter] = {}
+        self._locked: dict[int, Ticket] = {}
 
     @property
     def _locks_rows(self) -> bool:
@@ -41,160 +45,157 @@ class SqlRepository:
         return self.dialect == "postgresql"
 
     def site(self, code: str) -> Site | None:
-        return self.session.exec(select(Site).where(Site.code == code)).first()
+        if code not in self._sites:
+            site = self.session.exec(q.site_by_code, params={"code": code}).first()
+            if site is None:
+                return None
+            self._sites[code] = self._hold(site)
+        return self._sites[code]
 
     def site_by_id(self, site_id: int) -> Site:
-        site = self.session.get(Site, site_id)
-        assert site is not None
-        return site
+        return self._held_or_get(Site, site_id)
 
     def services(self, site_id: int) -> list[Service]:
-        return list(self.session.exec(select(Service).where(Service.site_id == site_id)))
+        if site_id not in self._services:
+            found = self.session.exec(q.services_of_site, params={"site_id": site_id})
+            self._services[site_id] = [self._hold(service) for service in found]
+        return list(self._services[site_id])
 
     def service(self, service_id: int) -> Service:
-        service = self.session.get(Service, service_id)
-        assert service is not None
-        return service
+        return self._held_or_get(Service, service_id)
 
     def counters(self, site_id: int) -> list[Counter]:
-        return list(self.session.exec(select(Counter).where(Counter.site_id == site_id)))
+        if site_id not in self._counters:
+            found = self.session.exec(q.counters_of_site, params={"site_id": site_id})
+            self._counters[site_id] = [self._hold(counter) for counter in found]
+        return list(self._counters[site_id])
 
     def counter(self, counter_id: int) -> Counter:
-        counter = self.session.get(Counter, counter_id)
-        assert counter is not None
-        return counter
+        return self._held_or_get(Counter, counter_id)
 
     def counter_service_ids(self, counter_id: int) -> list[int]:
-        rows = self.session.exec(
-            select(CounterService.service_id)
-            .where(CounterService.counter_id == counter_id)
-            .order_by(col(CounterService.preference), col(CounterService.service_id))
-        )
-        return list(rows)
+        if counter_id not in self._served_by:
+            # All counters of the site at once: views ask for every one of them.
+            site_id = self.counter(counter_id).site_id
+            for counter in self.counters(site_id):
+                self._served_by[counter.id or 0] = []
+            rows = self.session.exec(q.services_per_counter, params={"site_id": site_id})
+            for counter_of_row, service_id in rows:
+                self._served_by.setdefault(counter_of_row, []).append(service_id)
+        return list(self._served_by.get(counter_id, []))
+
+    def _hold(self, row: ConfigRow) -> ConfigRow:
+        self._held[(type(row), row.id or 0)] = row
+        return row
+
+    def _held_or_get(self, kind: type[ConfigRow], row_id: int) -> ConfigRow:
+        held = self._held.get((kind, row_id))
+        if held is None:
+            held = self.session.exec(q.by_id[kind], params={"row_id": row_id}).first()
+            assert held is not None, f"no {kind.__name__} {row_id}"
+            self._hold(held)
+        assert isinstance(held, kind)
+        return held
 
     def allocate_number(self, service_id: int, local_day: date, first_number: int) -> int:
-        dialect_insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = (
-            dialect_insert(DailyNumber)
-            .values(service_id=service_id, local_day=local_day, last_number=first_number)
-            .on_conflict_do_update(
-                index_elements=["service_id", "local_day"],
-                set_={"last_number": DailyNumber.__table__.c.last_number + 1},
-            )
-            .returning(DailyNumber.__table__.c.last_number)
-        )
-        return int(self.session.execute(statement).scalar_one())
+        statement = q.allocate_number[self.dialect]
+        params = {"service_id": service_id, "local_day": local_day, "first_number": first_number}
+        return int(self.session.execute(statement, params).scalar_one())
 
     def issued_count(self, service_id: int, local_day: date, first_number: int) -> int:
-        last = self.session.exec(
-            select(DailyNumber.last_number).where(
-                DailyNumber.service_id == service_id, DailyNumber.local_day == local_day
-            )
-        ).first()
+        params = {"service_id": service_id, "local_day": local_day}
+        last = self.session.exec(q.issued_last, params=params).first()
         return 0 if last is None else last - first_number + 1
 
     def waiting(
         self, site_id: int, local_day: date, service_ids: Collection[int] | None = None
     ) -> list[Ticket]:
-        query = select(Ticket).where(
-            Ticket.site_id == site_id,
-            Ticket.local_day == local_day,
-            Ticket.status == TicketStatus.WAITING,
-        )
-        if service_ids is not None:
-            query = query.where(col(Ticket.service_id).in_(list(service_ids)))
-        return list(self.session.exec(query.order_by(col(Ticket.queued_at), col(Ticket.id))))
+        params = {"site_id": site_id, "local_day": local_day}
+        if service_ids is None:
+            return list(self.session.exec(q.waiting, params=params))
+        params["service_ids"] = list(service_ids)
+        return list(self.session.exec(q.waiting_for_services, params=params))
 
     def claim(self, ticket_id: int) -> Ticket | None:
-        query = select(Ticket).where(Ticket.id == ticket_id, Ticket.status == TicketStatus.WAITING)
-        if self._locks_rows:
-            # Another counter holding this row is calling it: skip, try the next.
-            query = query.with_for_update(skip_locked=True)
-        return self.session.exec(query.execution_options(populate_existing=True)).first()
+        statement = q.claim_skip_locked if self._locks_rows else q.claim
+        found = self.session.exec(statement, params={"ticket_id": ticket_id}).first()
+        return self._keep_locked(found)
 
     def ticket(self, ticket_id: int, lock: bool = False) -> Ticket | None:
-        query = select(Ticket).where(Ticket.id == ticket_id)
-        if lock and self._locks_rows:
-            query = query.with_for_update()
-        return self.session.exec(query.execution_options(populate_existing=True)).first()
+        if lock and ticket_id in self._locked:
+            return self._locked[ticket_id]
+        statement = q.ticket_locked if lock and self._locks_rows else q.ticket
+        found = self.session.exec(statement, params={"ticket_id": ticket_id}).first()
+        return self._keep_locked(found) if lock else found
 
-    def at_counter(self, counter_id: int) -> Ticket | None:
-        query = select(Ticket).where(
-            Ticket.counter_id == counter_id,
-            col(Ticket.status).in_([TicketStatus.CALLED, TicketStatus.SERVING]),
-        )
-        if self._locks_rows:
-            query = query.with_for_update()
-        return self.session.exec(query.order_by(col(Ticket.id).desc())).first()
+    def _keep_locked(self, ticket: Ticket | None) -> Ticket | None:
+        if ticket is not None and ticket.id is not None:
+            self._locked[ticket.id] = ticket
+        return ticket
+
+    def at_counter(self, counter_id: int, lock: bool = False) -> Ticket | None:
+        params = {"counter_id": counter_id}
+        if not lock:
+            return self.session.exec(q.at_counter, params=params).first()
+        if not self._locks_rows:
+            return self._keep_locked(self.session.exec(q.at_counter_fresh, params=params).first())
+        # Without the counter's row, two NEXT presses at one counter would each
+        # find it free and both call someone to it. Fresh: the counter read before
+        # the wait may be stale.
+        self.session.exec(q.lock_counter, params=params).one()
+        return self._keep_locked(self.session.exec(q.at_counter_locked, params=params).first())
 
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
-        query = select(Ticket).where(
-            Ticket.site_id == site_id,
-            Ticket.local_day < local_day,
-            col(Ticket.status).in_(OPEN_STATUSES),
-        )
-        if self._locks_rows:
-            query = query.with_for_update(skip_locked=True)
-        return list(self.session.exec(query.order_by(col(Ticket.id))))
+        statement = q.unfinished_skip_locked if self._locks_rows else q.unfinished
+        params = {"site_id": site_id, "local_day": local_day}
+        return list(self.session.exec(statement, params=params))
 
     def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
-        rows = self.session.exec(
-            select(Ticket)
-            .where(
-                Ticket.service_id == service_id,
-                Ticket.local_day == local_day,
-                Ticket.status == TicketStatus.DONE,
-                col(Ticket.finished_at).is_not(None),
-            )
-            .order_by(col(Ticket.finished_at).desc())
-            .limit(limit)
-        )
+        params = {"service_id": service_id, "local_day": local_day, "limit": limit}
         durations = []
-        for ticket in rows:
-            began = ticket.started_at or ticket.last_called_at
-            if began is not None and ticket.finished_at is not None:
-                durations.append((ticket.finished_at - began).total_seconds())
+        for started_at, last_called_at, finished_at in self.session.exec(
+            q.service_durations, params=params
+        ):
+            began = started_at or last_called_at
+            if began is not None and finished_at is not None:
+                durations.append((finished_at - began).total_seconds())
         return list(reversed(durations))
 
     def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
-        return list(
-            self.session.exec(
-                select(Ticket)
-                .where(
-                    Ticket.site_id == site_id,
-                    Ticket.local_day == local_day,
-                    col(Ticket.last_called_at).is_not(None),
-                )
-                .order_by(col(Ticket.last_called_at).desc())
-                .limit(limit)
-            )
-        )
+        params = {"site_id": site_id, "local_day": local_day, "limit": limit}
+        return list(self.session.exec(q.recent_calls, params=params))
 
     def add(self, item: Ticket | Event) -> None:
         self.session.add(item)
         self.session.flush()
 
     def next_seq(self, site: Site) -> int:
-        # The UPDATE holds the site row until commit, so events commit in seq order.
-        seq = self.session.execute(
-            update(Site)
-            .where(col(Site.id) == site.id)
-            .values(last_seq=Site.last_seq + 1)
-            .returning(col(Site.last_seq))
-        ).scalar_one()
+        seq = self.session.execute(q.next_seq, {"site_id": site.id}).scalar_one()
         set_committed_value(site, "last_seq", seq)
         return int(seq)
 
     def last_seq(self, site_id: int) -> int:
-        value = self.session.exec(select(Site.last_seq).where(Site.id == site_id)).one()
-        return int(value)
+        return int(self.session.exec(q.last_seq, params={"site_id": site_id}).one())
 
     def events_since(self, site_id: int, seq: int, limit: int = 1000) -> list[Event]:
-        return list(
-            self.session.exec(
-                select(Event)
-                .where(Event.site_id == site_id, Event.seq > seq)
-                .order_by(col(Event.seq))
-                .limit(limit)
-            )
-        )
+        params = {"site_id": site_id, "seq": seq, "limit": limit}
+        return list(self.session.exec(q.events_since, params=params))
+
+    # The request log: a command's answer kept under its request id.
+
+    def claim_request(self, caller: str, request_id: str, now: datetime) -> int | None:
+        """Record a new request id and return its record's id; None if it is known already.
+
+        On PostgreSQL this waits while a concurrent transaction holds the same id.
+        """
+        params = {"caller": caller, "request_id": request_id, "created_at": now}
+        claimed = self.session.execute(q.claim_request[self.dialect], params).first()
+        return None if claimed is None else int(claimed[0])
+
+    def request_record(self, caller: str, request_id: str) -> RequestRecord:
+        params = {"caller": caller, "request_id": request_id}
+        return self.session.exec(q.earlier_request, params=params).one()
+
+    def answer_request(self, record_id: int, status: int, body: dict[str, Any]) -> None:
+        params = {"record_id": record_id, "answer_status": status, "answer_body": body}
+        self.session.execute(q.answer_request, params)
