@@ -13,6 +13,9 @@ from server.api import errors
 from server.api.routes import auth, sites, tickets
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
+from server.realtime import endpoint
+from server.realtime.hub import Tee
+from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.store.migrate import upgrade
 from server.web import status
@@ -28,14 +31,21 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ServerSettings()
     db = Database(settings.database)
-    operations = Operations(db, bus, clock, settings.request_log_hours)
+    hub, fanout = make_fanout(settings, db)
+    operations = Operations(db, None, clock, settings.request_log_hours)
+    realtime = Realtime(settings, operations, hub, fanout)
+    operations.bus = realtime.bus if bus is None else Tee(realtime.bus, bus)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(db)
         operations.forget_old_requests()
-        yield
-        db.dispose()
+        await realtime.start()
+        try:
+            yield
+        finally:
+            await realtime.stop()
+            db.dispose()
 
     app = FastAPI(
         title="antrean",
@@ -45,10 +55,12 @@ def create_app(
     )
     app.state.settings = settings
     app.state.operations = operations
+    app.state.realtime = realtime
     errors.install(app)
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
+    app.include_router(endpoint.router)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -17,6 +17,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from antrean.messages import MAX_FRAME_BYTES
 
 
 def default_data_dir() -> Path:
@@ -42,6 +44,36 @@ class ServerSettings(BaseSettings):
         default=48, gt=0, description="how long request ids are remembered for retries"
     )
     log_level: str = "info"
+    fanout: Literal["auto", "memory", "postgres"] = Field(
+        default="auto",
+        description=(
+            "how server processes share events: 'memory' (one process), 'postgres' "
+            "(LISTEN/NOTIFY, for several processes on one PostgreSQL); 'auto' picks "
+            "postgres when the database is PostgreSQL"
+        ),
+    )
+    ws_max_frame_bytes: int = Field(
+        default=MAX_FRAME_BYTES, ge=1024, description="largest frame a device may send"
+    )
+    ws_outbox_limit: int = Field(
+        default=256, ge=1,
+        description="deltas waiting for one slow socket before it gets a fresh snapshot instead",
+    )
+    ws_send_timeout: float = Field(
+        default=10, gt=0, description="seconds a socket may take to accept one frame"
+    )
+    ws_hello_timeout: float = Field(
+        default=10, gt=0, description="seconds a new socket has to say hello"
+    )
+    quiet_gc: bool = Field(
+        default=True,
+        description="freeze start-up objects and collect garbage less often: shorter pauses "
+        "with many sockets open",
+    )
+    ws_refresh_seconds: float = Field(
+        default=60, ge=0,
+        description="every socket gets a fresh snapshot this often (0: never)",
+    )
 
     @property
     def database(self) -> str:

@@ -1,0 +1,1 @@
+"""Device sockets: hello, snapshot, deltas in `seq` order, commands, and the fanout behind them."""

@@ -1,0 +1,133 @@
+"""Sharing events between server processes (or hosts) through PostgreSQL LISTEN/NOTIFY.
+
+Each process publishes its own events to its own sockets at once, then sends
+them as a NOTIFY; the others hear it and hand the events to their hub, which
+puts them in `seq` order (the NOTIFYs of two processes can cross) and fills any
+gap from the database. An event too big for one NOTIFY travels as its site and
+`seq` only, and the listeners read it from the events table. After the
+listening connection drops, the hub looks in the database for what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import uuid
+from typing import Any
+
+import psycopg
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from antrean.protocol import EventView
+from server.realtime.hub import Hub
+from server.store.database import Database
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "antrean_events"
+PAYLOAD_LIMIT = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+MAX_RETRY = 5.0
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """`postgresql+psycopg://…` → `postgresql://…`, which psycopg reads directly."""
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class PostgresFanout:
+    def __init__(self, db: Database, hub: Hub, channel: str = CHANNEL) -> None:
+        if db.is_sqlite:
+            raise ValueError("LISTEN/NOTIFY needs a PostgreSQL database")
+        self.db = db
+        self.hub = hub
+        self.channel = channel
+        self.origin = uuid.uuid4().hex[:16]
+        self.listening = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # EventBus: called from a command's thread after its commit.
+
+    def publish(self, events: list[EventView]) -> None:
+        self.hub.publish(events)
+        try:
+            with self.db.engine.connect() as connection:
+                for payload in self.payloads(events):
+                    connection.execute(
+                        text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": self.channel, "payload": payload},
+                    )
+                connection.commit()
+        except Exception:
+            # Committed already: other processes will find it in the database
+            # when their hub next sees a gap or reconnects.
+            log.exception("could not announce %d events to other processes", len(events))
+
+    def payloads(self, events: list[EventView]) -> list[str]:
+        bodies = [event.model_dump_json() for event in events]
+        head = f'{{"origin":"{self.origin}","events":['
+        payloads: list[str] = []
+        batch: list[str] = []
+        size = len(head) + 2
+        for event, body in zip(events, bodies, strict=True):
+            if len(head) + len(body.encode()) + 2 > PAYLOAD_LIMIT:
+                reference = {"origin": self.origin, "site": event.site, "seq": event.seq}
+                payloads.append(json.dumps(reference))
+                continue
+            if batch and size + len(body.encode()) + 1 > PAYLOAD_LIMIT:
+                payloads.append(head + ",".join(batch) + "]}")
+                batch, size = [], len(head) + 2
+            batch.append(body)
+            size += len(body.encode()) + 1
+        if batch:
+            payloads.append(head + ",".join(batch) + "]}")
+        return payloads
+
+    # Listening, on the server's event loop.
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="postgres event listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _listen(self) -> None:
+        failures = 0
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    libpq_url(self.db.url), autocommit=True
+                ) as connection:
+                    await connection.execute(f"LISTEN {self.channel}")
+                    failures = 0
+                    self.listening.set()
+                    self.hub.catch_up()
+                    async for notice in connection.notifies():
+                        self.received(notice.payload)
+            except psycopg.Error as error:
+                log.warning("listening for events from other processes failed: %s", error)
+            finally:
+                self.listening.clear()
+            failures += 1
+            await asyncio.sleep(min(MAX_RETRY, 0.2 * 2**failures) * random.uniform(0.5, 1.0))
+
+    def received(self, payload: str) -> None:
+        try:
+            message: dict[str, Any] = json.loads(payload)
+            if message.get("origin") == self.origin:
+                return  # our own, delivered here already
+            if "events" in message:
+                self.hub.accept(EventView.model_validate(e) for e in message["events"])
+            else:
+                self.hub.committed(str(message["site"]), int(message["seq"]))
+        except (ValueError, KeyError, TypeError, ValidationError) as error:
+            log.warning("unreadable event notice: %s", error)

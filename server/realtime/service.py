@@ -1,0 +1,144 @@
+"""The realtime side of one server process: hub, fanout, snapshots, health and open sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from antrean.messages import CLOSE_NOT_AUTHENTICATED
+from server.config import ServerSettings
+from server.operations import EventBus, Operations
+from server.realtime.health import HealthRecorder
+from server.realtime.heap import quiet_collector, usual_collector
+from server.realtime.hub import Hub
+from server.realtime.postgres import PostgresFanout
+from server.realtime.reads import load_events, read_snapshot, still_valid
+from server.realtime.session import DeviceSession, refusal_message
+from server.realtime.snapshots import Snapshots
+from server.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConnectedDevice:
+    label: str
+    device_id: int | None
+    site: str
+    version: str | None
+    since: datetime
+
+
+def make_fanout(settings: ServerSettings, db: Database) -> tuple[Hub, PostgresFanout | None]:
+    """The hub, plus LISTEN/NOTIFY when several processes must share events."""
+    hub = Hub(loader=partial(load_events, db))
+    choice = settings.fanout
+    if choice == "auto":
+        choice = "memory" if db.is_sqlite else "postgres"
+    if choice == "postgres":
+        return hub, PostgresFanout(db, hub)
+    return hub, None
+
+
+class Realtime:
+    def __init__(
+        self,
+        settings: ServerSettings,
+        operations: Operations,
+        hub: Hub,
+        fanout: PostgresFanout | None = None,
+    ) -> None:
+        self.settings = settings
+        self.operations = operations
+        self.hub = hub
+        self.fanout = fanout
+        db = operations.db
+        self.snapshots = Snapshots(lambda site: read_snapshot(db, site, operations.clock()), hub)
+        self.health = HealthRecorder(db)
+        self.sessions: set[DeviceSession] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def bus(self) -> EventBus:
+        """Where Operations publishes: straight to the hub, or through PostgreSQL."""
+        return self.fanout or self.hub
+
+    def now(self) -> datetime:
+        return self.operations.clock()
+
+    def connected(self) -> list[ConnectedDevice]:
+        """Who is connected to this process right now (for the admin pages)."""
+        return sorted(
+            (
+                ConnectedDevice(
+                    label=s.caller.label, device_id=s.caller.device_id, site=s.site,
+                    version=s.version, since=s.connected_at,
+                )
+                for s in self.sessions
+                if s.caller is not None and s.site is not None and s.connected_at is not None
+            ),
+            key=lambda c: (c.site, c.label),
+        )
+
+    async def start(self) -> None:
+        if self.settings.quiet_gc:
+            quiet_collector()
+        self.hub.attach()
+        self.health.start()
+        if self.fanout is not None:
+            await self.fanout.start()
+        self._tasks.append(asyncio.create_task(self._watch(), name="stalled socket watchdog"))
+        if self.settings.ws_refresh_seconds > 0:
+            self._tasks.append(asyncio.create_task(self._refresh(), name="snapshot refresher"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.fanout is not None:
+            await self.fanout.stop()
+        await self.health.stop()
+        self.hub.detach()
+        if self.settings.quiet_gc:
+            usual_collector()
+
+    async def _watch(self) -> None:
+        """Drop sockets that have not taken a frame for `ws_send_timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        period = min(1.0, self.settings.ws_send_timeout / 4)
+        while True:
+            await asyncio.sleep(period)
+            now = loop.time()
+            for session in [s for s in self.sessions if s.stalled(now)]:
+                session.drop()
+
+    async def _refresh(self) -> None:
+        """Now and then every socket gets a fresh snapshot (opening hours, waits, the clock),
+        and sockets whose token was revoked meanwhile are closed."""
+        period = self.settings.ws_refresh_seconds
+        while True:
+            await asyncio.sleep(period * random.uniform(0.9, 1.1))
+            try:
+                await self.refresh_all()
+            except Exception:
+                log.exception("refreshing the sockets failed")
+
+    async def refresh_all(self) -> None:
+        sessions = [s for s in self.sessions if s.token is not None]
+        verdicts = await asyncio.to_thread(
+            still_valid, self.operations.db, [s.token or "" for s in sessions], self.now()
+        )
+        for session, refusal in zip(sessions, verdicts, strict=True):
+            if refusal is not None:
+                log.info("closing %s: %s", session.caller, refusal.code)
+                session.end(refusal_message(refusal), CLOSE_NOT_AUTHENTICATED)
+            else:
+                session.outbox.want_snapshot("refresh")

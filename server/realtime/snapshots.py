@@ -1,0 +1,91 @@
+"""Site snapshots for sockets, read once and shared while they are still right.
+
+After a restart every device in the room reconnects at once. A snapshot read a
+moment ago serves them all as long as the hub has handed out no event newer
+than it: anything older is in the snapshot, anything newer reaches the socket
+as a delta, because the socket subscribed before asking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from antrean.messages import SnapshotReason
+from antrean.protocol import QueueSnapshot
+from server.realtime.hub import Hub
+
+MAX_AGE = 1.0
+
+SnapshotReader = Callable[[str], QueueSnapshot]
+
+
+@dataclass
+class SharedSnapshot:
+    seq: int
+    json: str
+    made_at: float
+    _frames: dict[str, str] = field(default_factory=dict)
+
+    def frame(self, reason: SnapshotReason) -> str:
+        """The whole frame, built once per reason and shared by every socket sent it."""
+        frame = self._frames.get(reason)
+        if frame is None:
+            frame = f'{{"type":"snapshot","reason":"{reason}","snapshot":{self.json}}}'
+            self._frames[reason] = frame
+        return frame
+
+
+class Snapshots:
+    def __init__(self, read: SnapshotReader, hub: Hub, max_age: float = MAX_AGE) -> None:
+        self._read = read
+        self._hub = hub
+        self._max_age = max_age
+        self._cache: dict[str, SharedSnapshot] = {}
+        self._reading: dict[str, asyncio.Future[SharedSnapshot]] = {}
+        self.reads = 0
+
+    async def get(self, site: str) -> SharedSnapshot:
+        """A snapshot that, with the deltas from now on, misses nothing (subscribe first)."""
+        cached = self._cache.get(site)
+        if cached is not None and self._usable(site, cached):
+            return cached
+        reading = self._reading.get(site)
+        if reading is not None:
+            # wait() leaves the shared read alone if this caller is cancelled.
+            await asyncio.wait({reading})
+            # As fresh as any read this caller could start, however long it took.
+            if not reading.cancelled() and self._complete(site, reading.result()):
+                return reading.result()
+        return await self._fresh(site)
+
+    def _usable(self, site: str, shared: SharedSnapshot) -> bool:
+        fresh = time.monotonic() - shared.made_at <= self._max_age
+        return fresh and self._complete(site, shared)
+
+    def _complete(self, site: str, shared: SharedSnapshot) -> bool:
+        """Nothing handed out by the hub is newer than the snapshot."""
+        last = self._hub.last_seq(site)
+        return last is None or last <= shared.seq
+
+    async def _fresh(self, site: str) -> SharedSnapshot:
+        future: asyncio.Future[SharedSnapshot] = asyncio.get_running_loop().create_future()
+        self._reading[site] = future
+        try:
+            snapshot = await asyncio.to_thread(self._read, site)
+            self.reads += 1
+            self._hub.observe(site, snapshot.seq)
+            shared = SharedSnapshot(snapshot.seq, snapshot.model_dump_json(), time.monotonic())
+        except BaseException:
+            future.cancel()  # whoever shared this read makes its own
+            raise
+        finally:
+            if self._reading.get(site) is future:
+                del self._reading[site]
+        future.set_result(shared)
+        cached = self._cache.get(site)
+        if cached is None or cached.made_at <= shared.made_at:
+            self._cache[site] = shared
+        return shared
