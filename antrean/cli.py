@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
     demo.add_argument("--speed", type=float, default=1.0, help="make citizens come faster")
     demo.set_defaults(run=_demo)
+
+    kiosk = commands.add_parser("kiosk", help="run the ticket kiosk (buttons, lamps, printer)")
+    kiosk.add_argument("--config", help="settings file (default: $ANTREAN_KIOSK_CONFIG)")
+    kiosk.add_argument(
+        "--simulate", action="store_true",
+        help="keys press the buttons; tickets go to a file and PNGs",
+    )
+    kiosk.set_defaults(run=_kiosk)
     return parser
 
 
@@ -194,6 +202,14 @@ def _demo(args: argparse.Namespace) -> int:
     from antrean.demo import run_demo
 
     return run_demo(port=args.port, seconds=args.seconds, speed=args.speed)
+
+
+def _kiosk(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kiosk.main import run
+
+    return run(Path(args.config) if args.config else None, simulate=args.simulate)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The ticket kiosk: buttons, lights and a thermal printer on a Raspberry Pi."""

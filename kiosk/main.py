@@ -1,0 +1,87 @@
+"""`antrean kiosk`: settings in, the kiosk running until it is stopped.
+
+Under systemd (Type=notify) the kiosk says when it is ready and then pets
+the watchdog from its event loop, so a loop that hangs gets restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from pathlib import Path
+
+from kiosk.settings import KioskSettings
+
+log = logging.getLogger("kiosk")
+
+
+def run(config: Path | None = None, *, simulate: bool = False) -> int:
+    settings = KioskSettings.load(config)
+    if not settings.token.get_secret_value():
+        raise ValueError(
+            "the kiosk needs its device token: run `antrean device add --site "
+            f"{settings.site} --kind kiosk` on the server and set `token` "
+            "(or ANTREAN_KIOSK_TOKEN)"
+        )
+    # force: python-escpos configures logging when imported; the kiosk's own settings win.
+    logging.basicConfig(
+        level=logging.WARNING if simulate else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    if simulate:
+        from kiosk.simulated import run_simulated
+
+        return run_simulated(settings)
+    asyncio.run(_run(settings))
+    return 0
+
+
+async def _run(settings: KioskSettings) -> None:
+    from antrean.client import DeviceClient
+    from kiosk.app import Kiosk
+    from kiosk.printer.port import open_port
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    client = DeviceClient(
+        settings.server_url, settings.token.get_secret_value(), site=settings.site,
+        command_timeout=settings.command_timeout,
+    )
+    kiosk = Kiosk(settings, client, open_port(settings.printer))
+    kiosk.on_result(lambda result: log.info(
+        "%s %s %s", result.service, result.outcome.value, result.detail
+    ))
+    watchdog = asyncio.create_task(_pet_watchdog())
+    notify("READY=1")
+    try:
+        await kiosk.run(stop)
+    finally:
+        notify("STOPPING=1")
+        watchdog.cancel()
+
+
+def notify(message: str) -> bool:
+    """Tell systemd (sd_notify); nothing happens when not started by systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return False
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.sendto(message.encode(), address)
+    return True
+
+
+async def _pet_watchdog() -> None:
+    microseconds = int(os.environ.get("WATCHDOG_USEC", "0") or 0)
+    if microseconds <= 0:
+        return
+    while True:
+        notify("WATCHDOG=1")
+        await asyncio.sleep(microseconds / 2_000_000)

@@ -1,0 +1,1 @@
+"""Printer transports, one module each, all python-escpos printers underneath."""
