@@ -1,9 +1,10 @@
 """`antrean demo`: a whole office on one machine, on simulated hardware.
 
-Starts the queue server with the demo office, then lets simulated citizens
-arrive and simulated officers work the four counters, printing what happens
-as it happens. Open http://127.0.0.1:PORT/docs or a ticket's status page
-while it runs.
+Starts the queue server with the demo office and the ticket kiosk on mock
+pins with a file printer (every ticket also saved as a PNG); simulated
+citizens press the kiosk's buttons and simulated officers work the four
+counters, and everything that happens is printed as it happens. Open
+http://127.0.0.1:PORT/docs, or a ticket's status page, while it runs.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import asyncio
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import uvicorn
 
+from kiosk.settings import KioskSettings
+from kiosk.simulated import Keyboard, simulated_kiosk
 from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD, DEMO_SITE
@@ -25,23 +29,23 @@ from server.demo_office import DEMO_PASSWORD, DEMO_SITE
 # Share of citizens per service (A–E), and of those on the priority path.
 SERVICE_MIX = {"A": 0.40, "B": 0.20, "C": 0.25, "D": 0.05, "E": 0.10}
 PRIORITY_SHARE = 0.15
-PRIORITIES = ["elderly", "disabled", "pregnant", "child"]
+DEMO_KIOSK = "demo kiosk"
 NO_SHOW_SHARE = 0.05
 SUMMARY_EVERY = 30.0
 
 
 @dataclass
 class Tally:
-    issued: int = 0
+    pressed: int = 0
     called: int = 0
     finished: int = 0
     no_shows: int = 0
-    refused: dict[str, int] = field(default_factory=dict)
 
 
 def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     settings = ServerSettings(port=port)
     _prepare(settings)
+    kiosk_token = _register_kiosk(settings)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -55,7 +59,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     base = f"http://127.0.0.1:{port}"
     print(f"antrean demo running at {base}  (API docs: {base}/docs)  — Ctrl-C stops it")
     try:
-        asyncio.run(_office(base, seconds, speed))
+        asyncio.run(_office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token)))
     except KeyboardInterrupt:
         pass
     finally:
@@ -71,11 +75,45 @@ def _prepare(settings: ServerSettings) -> None:
     cli(["init", "--demo", "--public-url", f"http://127.0.0.1:{settings.port}"])
 
 
-async def _office(base: str, seconds: float, speed: float) -> None:
+def _register_kiosk(settings: ServerSettings) -> str:
+    """A fresh kiosk device for this run; the previous run's demo kiosks are revoked."""
+    from sqlmodel import select
+
+    from antrean.vocabulary import DeviceKind
+    from server.admin import add_device, revoke_device
+    from server.store.database import Database
+    from server.store.models import Device
+
+    db = Database(settings.database)
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        for old in session.exec(select(Device).where(Device.name == DEMO_KIOSK)):
+            if old.revoked_at is None:
+                revoke_device(session, old.id or 0, now)
+        _, token = add_device(session, DEMO_SITE, DeviceKind.KIOSK, now, name=DEMO_KIOSK)
+    db.dispose()
+    return token
+
+
+def _kiosk_settings(settings: ServerSettings, base: str, token: str) -> KioskSettings:
+    return KioskSettings(
+        server_url=base,
+        token=token,  # type: ignore[arg-type]
+        site=DEMO_SITE,
+        simulation={"output_dir": settings.data_dir / "kiosk-output"},  # type: ignore[arg-type]
+    )
+
+
+async def _office(base: str, seconds: float, speed: float, kiosk: KioskSettings) -> None:
     tally = Tally()
+    sim = simulated_kiosk(kiosk, say=_kiosk_says)
+    _say(f"kiosk    tickets are printed to {kiosk.simulation.output_dir}/ (one PNG each)")
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         officers = [await _login(http, "petugas1"), await _login(http, "petugas2")]
-        tasks = [asyncio.create_task(_arrivals(http, officers[0], speed, tally))]
+        tasks = [
+            asyncio.create_task(sim.kiosk.run(sim.stop)),
+            asyncio.create_task(_citizens(sim.keyboard, speed, tally)),
+        ]
         for counter in range(1, 5):
             headers = officers[counter % 2]
             tasks.append(asyncio.create_task(_counter(http, headers, counter, speed, tally)))
@@ -86,11 +124,12 @@ async def _office(base: str, seconds: float, speed: float) -> None:
             else:
                 await asyncio.Event().wait()
         finally:
+            sim.stop.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     print(
-        f"demo ended: {tally.issued} tickets issued, {tally.called} calls, "
+        f"demo ended: {tally.pressed} kiosk presses, {tally.called} calls, "
         f"{tally.finished} served, {tally.no_shows} no-shows"
     )
 
@@ -103,33 +142,18 @@ async def _login(http: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-async def _arrivals(
-    http: httpx.AsyncClient, headers: dict[str, str], speed: float, tally: Tally
-) -> None:
+async def _citizens(keyboard: Keyboard, speed: float, tally: Tally) -> None:
+    """Citizens walk up to the kiosk and press a service button (PRIORITAS first, if due)."""
     services, weights = list(SERVICE_MIX), list(SERVICE_MIX.values())
+    await asyncio.sleep(2)
     while True:
         await asyncio.sleep(random.expovariate(1 / 4) / speed)
-        service = random.choices(services, weights)[0]
-        priority = random.choice(PRIORITIES) if random.random() < PRIORITY_SHARE else "none"
-        answer = await http.post(
-            f"/api/v1/sites/{DEMO_SITE}/tickets",
-            json={"service": service, "priority": priority, "request_id": _request_id()},
-            headers=headers,
-        )
-        body = answer.json()
-        if answer.status_code != 201:
-            code = body["error"]["code"]
-            tally.refused[code] = tally.refused.get(code, 0) + 1
-            _say(f"kiosk    {service}: refused — {body['error']['message']['id']}")
-            continue
-        tally.issued += 1
-        mark = " (prioritas)" if priority != "none" else ""
-        wait = body["estimated_wait_minutes"]
-        estimate = f", ±{round(wait)} menit" if wait is not None else ""
-        _say(
-            f"kiosk    {body['ticket']['code']}{mark} {body['service_name']}: "
-            f"{body['people_ahead']} di depan{estimate}"
-        )
+        button = services.index(random.choices(services, weights)[0]) + 1
+        if random.random() < PRIORITY_SHARE:
+            keyboard.key("p")
+            await asyncio.sleep(0.5)
+        keyboard.key(str(button))
+        tally.pressed += 1
 
 
 async def _counter(
@@ -174,9 +198,16 @@ async def _summaries(http: httpx.AsyncClient, headers: dict[str, str], tally: Ta
             for s in queue["services"]
         )
         _say(
-            f"summary  issued {tally.issued}, served {tally.finished}, "
+            f"summary  pressed {tally.pressed}, served {tally.finished}, "
             f"no-show {tally.no_shows}; waiting {waiting}"
         )
+
+
+def _kiosk_says(text: str) -> None:
+    # The lamps change with every ticket; only a problem lamp is worth a line.
+    if text.startswith("lamps") and "problem:off" in text:
+        return
+    _say(f"kiosk    {text}")
 
 
 def _request_id() -> str:
