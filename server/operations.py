@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from antrean.protocol import (
@@ -35,6 +36,10 @@ from server.permissions import Action, Caller, authorize
 from server.store.database import Database
 from server.store.models import Event, RequestRecord, Ticket
 from server.store.repository import SqlRepository
+
+TRANSIENT_ATTEMPTS = 3
+# PostgreSQL's deadlock_detected and serialization_failure.
+TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 
 def utc_now() -> datetime:
@@ -88,7 +93,20 @@ class Operations:
         self.request_log_age = timedelta(hours=request_log_hours)
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
-        """Run `work` in one write transaction; a repeated request id replays its answer."""
+        """Run `work` in one write transaction; a repeated request id replays its answer.
+
+        A deadlock or serialisation failure between two writers rolled back
+        everything, so the command is simply run again.
+        """
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                return self._run_once(caller, request_id, work)
+            except OperationalError as error:
+                if attempt == TRANSIENT_ATTEMPTS or not _transient(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_once(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         with self.db.transaction() as session:
             repo = RecordingRepository(session)
             now = self.clock()
@@ -133,6 +151,11 @@ class Operations:
         """Check permission and carry out one command from the wire contract."""
         handler = _HANDLERS[type(command)]
         return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
+
+
+def _transient(error: OperationalError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(error.orig)
 
 
 def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from itertools import chain
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from antrean.protocol import CallNextCommand
-from antrean.vocabulary import EventType, TicketStatus
-from server.operations import Operations
+from antrean.protocol import CallNextCommand, IssueTicketCommand
+from antrean.vocabulary import EventType, Role, TicketStatus
+from server.operations import _HANDLERS, Operations, Outcome, RecordingRepository
+from server.permissions import Caller
 from server.store.database import Database
 from server.store.models import DailyNumber, Event, RequestRecord, Site, Ticket
 from tests.store import _race
@@ -216,3 +219,33 @@ def test_one_request_sent_from_many_threads_issues_one_ticket(db: Database) -> N
         request_ids = session.exec(select(RequestRecord.request_id)).all()
     assert sorted(request_ids) == [f"kiosk-1-{n:04d}" for n in range(1, rounds + 1)]
     assert_seq_unbroken(db)
+
+
+# --- transient failures ---------------------------------------------------------
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_deadlocked_command_is_run_again(demo_db: Database) -> None:
+    """A transaction the database aborted as a deadlock loses nothing: it runs again."""
+    operations = Operations(demo_db)
+    caller = Caller("user:1", None, role=Role.ADMIN, user_id=1)
+    issue = _HANDLERS[IssueTicketCommand]
+    attempts = 0
+
+    def work(repo: RecordingRepository, now: datetime) -> Outcome:
+        nonlocal attempts
+        attempts += 1
+        outcome = issue(repo, now, caller, IssueTicketCommand(site="demo", service="A"))
+        if attempts == 1:
+            raise OperationalError("INSERT", {}, _Deadlock("deadlock detected"))
+        return outcome
+
+    outcome = operations.run(caller, "retry-1", work)
+    assert attempts == 2
+    assert outcome.body is not None
+    assert outcome.body["ticket"]["code"] == "A001", "the first attempt was rolled back whole"
+    replay = operations.run(caller, "retry-1", work)
+    assert (replay, attempts) == (outcome, 2)
