@@ -26,7 +26,9 @@ RECENT_CALLS = 10
 
 
 def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
-    return TicketView(
+    # Built from a stored ticket whose columns already have the wire types:
+    # validating them again costs more than everything else here.
+    return TicketView.model_construct(
         id=ticket.id or 0,
         code=ticket.code,
         service=service_code,

@@ -6,6 +6,8 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -38,6 +40,7 @@ class SqlRepository:
         self._served_by: dict[int, list[int]] = {}
         self._held: dict[tuple[type, int], Site | Service | Counter] = {}
         self._locked: dict[int, Ticket] = {}
+        self._bare: Connection | None = None
 
     @property
     def _locks_rows(self) -> bool:
@@ -100,11 +103,11 @@ class SqlRepository:
     def allocate_number(self, service_id: int, local_day: date, first_number: int) -> int:
         statement = q.allocate_number[self.dialect]
         params = {"service_id": service_id, "local_day": local_day, "first_number": first_number}
-        return int(self.session.execute(statement, params).scalar_one())
+        return int(self._connection.execute(statement, params).scalar_one())
 
     def issued_count(self, service_id: int, local_day: date, first_number: int) -> int:
         params = {"service_id": service_id, "local_day": local_day}
-        last = self.session.exec(q.issued_last, params=params).first()
+        last = self._connection.execute(q.issued_last, params).scalar()
         return 0 if last is None else last - first_number + 1
 
     def waiting(
@@ -165,12 +168,30 @@ class SqlRepository:
         params = {"site_id": site_id, "local_day": local_day, "limit": limit}
         return list(self.session.exec(q.recent_calls, params=params))
 
+    @property
+    def _connection(self) -> Connection:
+        """The transaction's own connection, for statements on tables the ORM
+        never holds changes for: no autoflush, no ORM bookkeeping."""
+        if self._bare is None:
+            self._bare = self.session.connection()
+        return self._bare
+
     def add(self, item: Ticket | Event) -> None:
-        self.session.add(item)
+        if isinstance(item, Event):
+            # Events are written once and never changed, so they skip the session.
+            values = {key: getattr(item, key) for key in q.EVENT_COLUMNS}
+            item.id = self._connection.execute(q.insert_event, values).scalar_one()
+            return
+        # A new ticket is inserted directly, then handed to the session as if it
+        # had been read, so later changes in this transaction are still written.
         self.session.flush()
+        values = {key: getattr(item, key) for key in q.TICKET_COLUMNS}
+        item.id = self._connection.execute(q.insert_ticket, values).scalar_one()
+        make_transient_to_detached(item)
+        self.session.add(item)
 
     def next_seq(self, site: Site) -> int:
-        seq = self.session.execute(q.next_seq, {"site_id": site.id}).scalar_one()
+        seq = self._connection.execute(q.next_seq, {"site_id": site.id}).scalar_one()
         set_committed_value(site, "last_seq", seq)
         return int(seq)
 
@@ -189,7 +210,7 @@ class SqlRepository:
         On PostgreSQL this waits while a concurrent transaction holds the same id.
         """
         params = {"caller": caller, "request_id": request_id, "created_at": now}
-        claimed = self.session.execute(q.claim_request[self.dialect], params).first()
+        claimed = self._connection.execute(q.claim_request[self.dialect], params).first()
         return None if claimed is None else int(claimed[0])
 
     def request_record(self, caller: str, request_id: str) -> RequestRecord:
@@ -198,4 +219,4 @@ class SqlRepository:
 
     def answer_request(self, record_id: int, status: int, body: dict[str, Any]) -> None:
         params = {"record_id": record_id, "answer_status": status, "answer_body": body}
-        self.session.execute(q.answer_request, params)
+        self._connection.execute(q.answer_request, params)
