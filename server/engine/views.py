@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from antrean.protocol import (
     CallView,
@@ -110,7 +110,7 @@ class WaitEstimator:
     def is_busy(self, counter: Counter) -> bool:
         counter_id = counter.id or 0
         if counter_id not in self._busy:
-            self._busy[counter_id] = self.repo.at_counter(counter_id) is not None
+            self._busy[counter_id] = _today_at(self.repo, counter_id, self.today) is not None
         return self._busy[counter_id]
 
     def mean_minutes(self, service_id: int) -> float:
@@ -137,6 +137,12 @@ class WaitEstimator:
         return ahead, self.minutes(ticket.service_id, ahead)
 
 
+def _today_at(repo: QueueRepository, counter_id: int, today: date) -> Ticket | None:
+    """The counter's ticket, unless it is left over from an earlier day (about to expire)."""
+    current = repo.at_counter(counter_id)
+    return current if current is not None and current.local_day == today else None
+
+
 def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     assert site.id is not None
     index = SiteIndex(repo, site)
@@ -149,7 +155,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     ]
     counters = []
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
-        current = repo.at_counter(counter.id or 0)
+        current = _today_at(repo, counter.id or 0, estimator.today)
         counters.append(
             CounterView(
                 number=counter.number,

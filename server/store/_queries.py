@@ -131,6 +131,8 @@ recent_calls = (
         Ticket.site_id == bindparam("site_id"),
         Ticket.local_day == bindparam("local_day"),
         col(Ticket.last_called_at).is_not(None),
+        # A requeued or transferred ticket left its counter: no longer a call to show.
+        col(Ticket.counter_id).is_not(None),
     )
     .order_by(col(Ticket.last_called_at).desc())
     .limit(bindparam("limit"))

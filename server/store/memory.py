@@ -126,7 +126,8 @@ class MemoryRepository:
     def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
         called = [
             t for t in self.tickets.values()
-            if t.site_id == site_id and t.local_day == local_day and t.last_called_at is not None
+            if t.site_id == site_id and t.local_day == local_day
+            and t.last_called_at is not None and t.counter_id is not None
         ]
         return sorted(called, key=lambda t: t.last_called_at, reverse=True)[:limit]  # type: ignore[arg-type, return-value]
 

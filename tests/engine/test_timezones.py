@@ -141,3 +141,26 @@ def test_snapshot_turns_the_day_at_local_midnight(open_desk: OpenDesk) -> None:
     assert after.site.local_time == midnight
     assert after.services[0].issued_today == 0
     assert after.waiting == []
+
+
+
+def test_the_snapshot_hides_yesterdays_ticket_at_a_counter(open_desk: OpenDesk) -> None:
+    """Until the new day's first command expires it, yesterday's call is not shown as current."""
+    zone = ZONES["WITA"]
+    desk = open_desk(office_spec(timezone=zone))
+    evening, morning = at("2026-11-24 21:00", zone), at("2026-11-25 08:30", zone)
+    desk.issue("A", evening)
+    called = desk.call_next(1, evening)
+    assert called is not None
+
+    def counter_one_now(moment: datetime) -> tuple[object, list[object]]:
+        def look(repo, site):  # type: ignore[no-untyped-def]
+            view = views.snapshot(repo, site, moment)
+            current = next(c.current for c in view.counters if c.number == 1)
+            return current, view.recent_calls
+
+        return desk.run(look)
+
+    current, calls = counter_one_now(evening)
+    assert current is not None and current.code == called.code and len(calls) == 1
+    assert counter_one_now(morning) == (None, [])
