@@ -143,13 +143,13 @@ class Rig:
         self.pins.pin(pin).drive_low()
         self.pins.pin(pin).drive_high()
 
-    async def result(self, timeout: float = 10) -> Result:
+    async def result(self, timeout: float = 30) -> Result:
         return await asyncio.wait_for(self.results.get(), timeout)
 
     def lit(self, pin: int) -> bool:
         return bool(self.pins.pin(pin).state)
 
-    async def until(self, condition: Callable[[], bool], timeout: float = 10) -> None:
+    async def until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:

@@ -212,7 +212,7 @@ def test_server_unreachable_then_back(tmp_path: Path) -> None:
             assert rig.printer.tickets == []
             # The server comes (back); it is stopped only after the kiosk, outside the loop.
             await asyncio.to_thread(later.enter_context, serving(server_app(db, tmp_path), port))
-            await rig.kiosk.client.wait_online(15)
+            await rig.kiosk.client.wait_online(30)
             await rig.until(lambda: rig.lit(READY) and not rig.lit(PROBLEM))
             rig.press()
             assert (await rig.result()).outcome is Outcome.PRINTED
