@@ -38,6 +38,7 @@ from tests.live import serving
 
 BUTTON_A, BUTTON_B, PRIORITY = 17, 27, 22
 READY, BUSY, PROBLEM, PRIORITY_LAMP, BUZZER = 5, 6, 13, 19, 26
+COOLDOWN = 0.3  # seconds: short, so most tests need not wait for a button
 
 
 class AnsweringPrinter(StatusAnswers, Dummy):
@@ -116,7 +117,7 @@ def kiosk_settings(url: str, token: str, **changes: Any) -> KioskSettings:
     buttons = {
         "services": {f"GPIO{BUTTON_A}": "A", f"GPIO{BUTTON_B}": "B"},
         "priority": f"GPIO{PRIORITY}",
-        "cooldown_seconds": changes.pop("cooldown_seconds", 0.3),
+        "cooldown_seconds": changes.pop("cooldown_seconds", COOLDOWN),
     }
     return KioskSettings(
         server_url=url,
@@ -138,13 +139,21 @@ class Rig:
     printer: AnsweringPrinter
     results: asyncio.Queue[Result]
     scenes: list[Scene] = field(default_factory=list)
+    last_finished: float = float("-inf")
 
     def press(self, pin: int = BUTTON_A) -> None:
         self.pins.pin(pin).drive_low()
         self.pins.pin(pin).drive_high()
 
+    async def press_when_cool(self, pin: int = BUTTON_A) -> None:
+        """Press once the last press's cool-down is over: a press inside it is ignored."""
+        await asyncio.sleep(max(0.0, self.last_finished + COOLDOWN - self.kiosk.clock()))
+        self.press(pin)
+
     async def result(self, timeout: float = 30) -> Result:
-        return await asyncio.wait_for(self.results.get(), timeout)
+        result = await asyncio.wait_for(self.results.get(), timeout)
+        self.last_finished = result.finished_at
+        return result
 
     def lit(self, pin: int) -> bool:
         return bool(self.pins.pin(pin).state)
