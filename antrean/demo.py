@@ -106,7 +106,7 @@ def _kiosk_settings(settings: ServerSettings, base: str, token: str) -> KioskSet
 
 async def _office(base: str, seconds: float, speed: float, kiosk: KioskSettings) -> None:
     tally = Tally()
-    sim = simulated_kiosk(kiosk, say=_kiosk_says)
+    sim = simulated_kiosk(kiosk, say=KioskNarrator())
     _say(f"kiosk    tickets are printed to {kiosk.simulation.output_dir}/ (one PNG each)")
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         officers = [await _login(http, "petugas1"), await _login(http, "petugas2")]
@@ -203,11 +203,19 @@ async def _summaries(http: httpx.AsyncClient, headers: dict[str, str], tally: Ta
         )
 
 
-def _kiosk_says(text: str) -> None:
-    # The lamps change with every ticket; only a problem lamp is worth a line.
-    if text.startswith("lamps") and "problem:off" in text:
-        return
-    _say(f"kiosk    {text}")
+@dataclass
+class KioskNarrator:
+    """Prints what the kiosk says; of its lamps, only the problem lamp's changes."""
+
+    problem_lamp: str = "problem:off"
+
+    def __call__(self, text: str) -> None:
+        if text.startswith("lamps"):
+            problem = next((w for w in text.split() if w.startswith("problem:")), "")
+            if problem == self.problem_lamp:
+                return
+            self.problem_lamp = problem
+        _say(f"kiosk    {text}")
 
 
 def _request_id() -> str:
