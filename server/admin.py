@@ -23,6 +23,18 @@ class ServiceSpec:
     first_number: int = 1
     default_service_minutes: float = 10.0
 
+    def build(self, site_id: int, order: int) -> Service:
+        return Service(
+            site_id=site_id,
+            code=self.code.upper(),
+            name=self.name,
+            requirements=self.requirements,
+            daily_quota=self.daily_quota,
+            first_number=self.first_number,
+            default_service_minutes=self.default_service_minutes,
+            sort_order=order,
+        )
+
 
 @dataclass
 class CounterSpec:
@@ -60,16 +72,7 @@ def create_site(session: Session, spec: SiteSpec) -> Site:
     session.flush()
     services = {}
     for order, s in enumerate(spec.services):
-        service = Service(
-            site_id=site.id or 0,
-            code=s.code.upper(),
-            name=s.name,
-            requirements=s.requirements,
-            daily_quota=s.daily_quota,
-            first_number=s.first_number,
-            default_service_minutes=s.default_service_minutes,
-            sort_order=order,
-        )
+        service = s.build(site.id or 0, order)
         session.add(service)
         services[service.code] = service
     session.flush()

@@ -151,20 +151,11 @@ def memory_desk(spec: SiteSpec, tweak: Tweak | None = None) -> MemoryDesk:
         address_lines=list(spec.address_lines),
         announcements=list(spec.announcements),
     )
-    services = {
-        s.code: Service(
-            id=100 + order,
-            site_id=1,
-            code=s.code,
-            name=s.name,
-            requirements=s.requirements,
-            daily_quota=s.daily_quota,
-            first_number=s.first_number,
-            default_service_minutes=s.default_service_minutes,
-            sort_order=order,
-        )
-        for order, s in enumerate(spec.services)
-    }
+    services = {}
+    for order, s in enumerate(spec.services):
+        service = s.build(site_id=1, order=order)
+        service.id = 100 + order
+        services[service.code] = service
     counters = [
         Counter(id=200 + c.number, site_id=1, number=c.number, name=c.name)
         for c in spec.counters
