@@ -12,6 +12,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import chain
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -169,25 +170,21 @@ def test_two_keypads_on_one_counter_never_call_two_citizens_to_it(db: Database) 
 # --- issuing ------------------------------------------------------------------
 
 
-def test_kiosks_in_threads_never_share_a_number_nor_pass_the_quota(db: Database) -> None:
-    quota, kiosks, attempts = 20, 6, 5
+@pytest.mark.parametrize(
+    ("run", "quota", "kiosks", "attempts"),
+    [(run_in_threads, 20, 6, 5), (run_in_processes, 12, 3, 6)],
+    ids=["threads", "processes"],
+)
+def test_kiosks_never_share_a_number_nor_pass_the_quota(
+    db: Database,
+    run: Callable[[Callable[[Flag], list[Job]]], list[Any]],
+    quota: int,
+    kiosks: int,
+    attempts: int,
+) -> None:
     make_office(db.url, counters=2, quota=quota)
 
-    answers = run_in_threads(
-        lambda _: [(issue_tickets, (db.url, k, attempts)) for k in range(1, kiosks + 1)]
-    )
-    every_answer = list(chain.from_iterable(answers))
-    codes = [a for a in every_answer if a.startswith("A")]
-    assert sorted(codes) == [f"A{n:03d}" for n in range(1, quota + 1)]
-    assert Tally(every_answer) - Tally(codes) == {"quota_reached": kiosks * attempts - quota}
-    assert_numbered_in_order(db, quota)
-
-
-def test_kiosks_in_processes_never_share_a_number_nor_pass_the_quota(db: Database) -> None:
-    quota, kiosks, attempts = 12, 3, 6
-    make_office(db.url, counters=2, quota=quota)
-
-    answers = run_in_processes(
+    answers = run(
         lambda _: [(issue_tickets, (db.url, k, attempts)) for k in range(1, kiosks + 1)]
     )
     every_answer = list(chain.from_iterable(answers))
