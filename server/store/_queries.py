@@ -146,7 +146,6 @@ next_seq = (
     .values(last_seq=_sites.last_seq + 1)
     .returning(_sites.last_seq)
 )
-last_seq = select(_sites.last_seq).where(_sites.id == bindparam("site_id"))
 
 # New rows straight into the tables: the ORM's unit of work costs several times
 # the INSERT itself. Every column but the generated id, by attribute name.

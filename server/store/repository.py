@@ -195,9 +195,6 @@ class SqlRepository:
         set_committed_value(site, "last_seq", seq)
         return int(seq)
 
-    def last_seq(self, site_id: int) -> int:
-        return int(self.session.exec(q.last_seq, params={"site_id": site_id}).one())
-
     def events_since(self, site_id: int, seq: int, limit: int = 1000) -> list[Event]:
         params = {"site_id": site_id, "seq": seq, "limit": limit}
         return list(self.session.exec(q.events_since, params=params))
