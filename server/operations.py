@@ -6,11 +6,13 @@ the same checks, the same answer and the same events whichever way it came.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col
@@ -66,9 +68,11 @@ class Outcome:
 class RecordingRepository(SqlRepository):
     """Remembers the events a command appended, to publish after commit."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.appended: list[Event] = []
+    appended: list[Event]
+
+    def _setup(self, connection: Any, dialect: str) -> None:
+        super()._setup(connection, dialect)
+        self.appended = []
 
     def add(self, item: Ticket | Event) -> None:
         super().add(item)
@@ -101,14 +105,14 @@ class Operations:
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
                 return self._run_once(caller, request_id, work)
-            except OperationalError as error:
+            except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
                 if attempt == TRANSIENT_ATTEMPTS or not _transient(error):
                     raise
         raise AssertionError("unreachable")
 
     def _run_once(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
-        with self.db.transaction() as session:
-            repo = RecordingRepository(session)
+        with self.db.driver_transaction() as connection:
+            repo = RecordingRepository.over(connection, self.db.dialect)
             now = self.clock()
             record_id = None
             if request_id is not None:
@@ -119,6 +123,7 @@ class Operations:
             outcome = work(repo, now)
             if record_id is not None:
                 repo.answer_request(record_id, outcome.status, outcome.body or {})
+            repo.write_changes()
             site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
             events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
         if events:
@@ -153,9 +158,11 @@ class Operations:
         return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
 
 
-def _transient(error: OperationalError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(error.orig)
+def _transient(error: Exception) -> bool:
+    # Raised by the driver directly, or wrapped by SQLAlchemy.
+    cause = getattr(error, "orig", None) or error
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(cause)
 
 
 def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:

@@ -175,10 +175,10 @@ def call_next(
     _release_counter(repo, site, counter, now, actor)
     service_ids = repo.counter_service_ids(_id(counter))
     preference = {service_id: rank for rank, service_id in enumerate(service_ids)}
-    candidates = repo.waiting(_id(site), local_day(site, now), service_ids)
+    candidates = repo.places(_id(site), local_day(site, now), service_ids)
     ordered = call_order(candidates, preference, counter.priority_streak, site.priority_max_in_row)
     for candidate in ordered:
-        ticket = repo.claim(_id(candidate))
+        ticket = repo.claim(candidate.id)
         if ticket is not None:
             counter.priority_streak = next_streak(counter.priority_streak, ticket)
             _call(repo, site, ticket, counter, now, actor)

@@ -9,19 +9,41 @@ Among equally old tickets the counter's preferred service wins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Protocol, TypeVar
 
+from antrean.vocabulary import Priority
 from server.store.models import Ticket
 
 
+class InLine(Protocol):
+    """A waiting ticket, whole or just its place in line."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def service_id(self) -> int: ...
+
+    @property
+    def priority(self) -> Priority: ...
+
+    @property
+    def queued_at(self) -> datetime: ...
+
+
+Waiting = TypeVar("Waiting", bound=InLine)
+
+
 def call_order(
-    candidates: Iterable[Ticket],
+    candidates: Iterable[Waiting],
     preference: Mapping[int, int],
     priority_streak: int,
     max_in_row: int,
-) -> list[Ticket]:
+) -> list[Waiting]:
     """All candidates in the order this counter should try to call them."""
 
-    def arrival(ticket: Ticket) -> tuple[object, ...]:
+    def arrival(ticket: Waiting) -> tuple[object, ...]:
         return (ticket.queued_at, preference.get(ticket.service_id, len(preference)), ticket.id)
 
     tickets = sorted(candidates, key=arrival)

@@ -8,10 +8,20 @@ the in-memory one serves property tests of the rules themselves.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import NamedTuple, Protocol
 
+from antrean.vocabulary import Priority
 from server.store.models import Counter, Event, Service, Site, Ticket
+
+
+class Place(NamedTuple):
+    """A waiting ticket's place in line: all that the call order looks at."""
+
+    id: int
+    service_id: int
+    priority: Priority
+    queued_at: datetime
 
 
 class QueueRepository(Protocol):
@@ -41,6 +51,14 @@ class QueueRepository(Protocol):
         self, site_id: int, local_day: date, service_ids: Collection[int] | None = None
     ) -> list[Ticket]:
         """Waiting tickets of one day, in arrival order."""
+        ...
+
+    def places(self, site_id: int, local_day: date, service_ids: Collection[int]) -> list[Place]:
+        """The places in line of the waiting tickets of some services, in arrival order.
+
+        Deciding who is next needs only these four columns; the one ticket
+        chosen is then claimed whole.
+        """
         ...
 
     def claim(self, ticket_id: int) -> Ticket | None:

@@ -19,7 +19,7 @@ from server.engine import schedule as opening_rules
 from server.engine.clock import local_time
 from server.engine.estimate import RECENT_LIMIT, expected_wait_minutes, mean_service_minutes
 from server.engine.policy import call_order
-from server.engine.repository import QueueRepository
+from server.engine.repository import Place, QueueRepository
 from server.store.models import Counter, Event, Service, Site, Ticket
 
 RECENT_CALLS = 10
@@ -77,7 +77,7 @@ class WaitEstimator:
         self.today = local_time(site, now).date()
         # Filled on first need: one ticket's estimate looks at one service only.
         self._waiting: list[Ticket] | None = None
-        self._waiting_for: dict[int, list[Ticket]] = {}
+        self._waiting_for: dict[int, list[Place]] = {}
         self._busy: dict[int, bool] = {}
         self._mean: dict[int, float] = {}
         state = opening_rules.opening(site.schedule, local_time(site, now))
@@ -95,17 +95,17 @@ class WaitEstimator:
             self._waiting = self.repo.waiting(self.index.site.id, self.today)
         return self._waiting
 
-    def queue_of(self, service_id: int) -> list[Ticket]:
+    def queue_of(self, service_id: int) -> list[Ticket] | list[Place]:
         if self._waiting is not None:
-            same = [t for t in self._waiting if t.service_id == service_id]
-        else:
-            if service_id not in self._waiting_for:
-                assert self.index.site.id is not None
-                self._waiting_for[service_id] = self.repo.waiting(
-                    self.index.site.id, self.today, [service_id]
-                )
-            same = self._waiting_for[service_id]
-        return call_order(same, {}, 0, 1_000_000)
+            return call_order(
+                [t for t in self._waiting if t.service_id == service_id], {}, 0, 1_000_000
+            )
+        if service_id not in self._waiting_for:
+            assert self.index.site.id is not None
+            self._waiting_for[service_id] = self.repo.places(
+                self.index.site.id, self.today, [service_id]
+            )
+        return call_order(self._waiting_for[service_id], {}, 0, 1_000_000)
 
     def is_busy(self, counter: Counter) -> bool:
         counter_id = counter.id or 0

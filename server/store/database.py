@@ -58,6 +58,24 @@ class Database:
                 raise
 
     @contextmanager
+    def driver_transaction(self) -> Iterator[Any]:
+        """One write transaction on a pooled driver connection, for the queue's
+        commands: no ORM session to set up and tear down around a dozen statements."""
+        pooled = self.engine.raw_connection()
+        try:
+            connection = pooled.driver_connection
+            if self.is_sqlite:
+                connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+        finally:
+            pooled.close()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only transaction: one consistent view, nothing written."""
         with Session(self.engine, expire_on_commit=False) as session:

@@ -12,6 +12,7 @@ from datetime import date
 from itertools import count
 
 from antrean.vocabulary import TicketStatus
+from server.engine.repository import Place
 from server.store.models import Counter, CounterService, Event, Service, Site, Ticket
 from server.store.repository import OPEN_STATUSES
 
@@ -83,6 +84,12 @@ class MemoryRepository:
             and (service_ids is None or t.service_id in service_ids)
         ]
         return sorted(found, key=lambda t: (t.queued_at, t.id))
+
+    def places(self, site_id: int, local_day: date, service_ids: Collection[int]) -> list[Place]:
+        return [
+            Place(t.id or 0, t.service_id, t.priority, t.queued_at)
+            for t in self.waiting(site_id, local_day, service_ids)
+        ]
 
     def claim(self, ticket_id: int) -> Ticket | None:
         ticket = self.tickets.get(ticket_id)

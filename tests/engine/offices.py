@@ -178,7 +178,9 @@ def sql_desk(url: str, spec: SiteSpec, tweak: Tweak | None = None) -> SqlDesk:
     with db.transaction() as session:
         site = create_site(session, spec)
         if tweak is not None:
-            services = {s.code: s for s in SqlRepository(session).services(site.id or 0)}
+            # Edited as an admin page does: through the session, which writes them.
+            stored = session.exec(select(Service).where(Service.site_id == site.id))
+            services = {s.code: s for s in stored}
             tweak(site, services)
     return SqlDesk(db, spec.code)
 

@@ -271,14 +271,17 @@ def test_no_command_scans_the_whole_ticket_history(demo_sqlite: Database, clock:
     command costs the same after years of tickets as on the first day."""
     operations = Operations(demo_sqlite, clock=clock)
     _issue_history(demo_sqlite)
-    plans: dict[str, list[str]] = {}
+    statements: list[str] = []
 
-    def explain(connection: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
-            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans[statement] = [str(row[-1]) for row in rows]
+    def trace(driver: sqlite3.Connection, *_: Any) -> None:
+        driver.set_trace_callback(statements.append)
 
-    event.listen(demo_sqlite.engine, "before_cursor_execute", explain)
+    def untrace(driver: sqlite3.Connection | None, *_: Any) -> None:
+        if driver is not None:
+            driver.set_trace_callback(None)
+
+    event.listen(demo_sqlite.engine.pool, "checkout", trace)
+    event.listen(demo_sqlite.engine.pool, "checkin", untrace)
     try:
         issued = operations.execute(ADMIN, IssueTicketCommand(site="demo", service="A"), "r-1")
         called = operations.execute(ADMIN, CallNextCommand(site="demo", counter=1), "r-2")
@@ -288,7 +291,15 @@ def test_no_command_scans_the_whole_ticket_history(demo_sqlite: Database, clock:
         operations.execute(ADMIN, TicketCommand(type="finish", ticket_id=ticket), "r-4")
         operations.execute(ADMIN, IssueTicketCommand(site="demo", service="A"), "r-5")
     finally:
-        event.remove(demo_sqlite.engine, "before_cursor_execute", explain)
+        event.remove(demo_sqlite.engine.pool, "checkout", trace)
+        event.remove(demo_sqlite.engine.pool, "checkin", untrace)
+    # The trace has each statement with its values filled in, ready to explain.
+    plans: dict[str, list[str]] = {}
+    with demo_sqlite.engine.connect() as connection:
+        for statement in statements:
+            if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")
+                plans[statement] = [str(row[-1]) for row in rows]
     assert len(plans) >= 10
     scans = {
         statement.split("WHERE")[0][:70]: steps
