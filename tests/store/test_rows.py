@@ -28,16 +28,19 @@ def test_a_ticket_written_by_the_repository_reads_the_same_through_the_orm(
         repo = SqlRepository(session)
         site = repo.site("demo")
         assert site is not None
-        issued = issue_ticket(repo, site, "A", clock(), priority=Priority.ELDERLY)
-        called = call_next(repo, site, 1, clock())
+        # Microseconds too: a stored timestamp must keep them.
+        issued = issue_ticket(
+            repo, site, "A", clock.advance(microseconds=1), priority=Priority.ELDERLY
+        )
+        called = call_next(repo, site, 1, clock.advance(seconds=30.000002))
         assert called is issued, "one object per ticket within a transaction"
-        finish(repo, issued.id or 0, clock())
+        finish(repo, issued.id or 0, clock.advance(seconds=300.5))
         written = _as_dict(issued)
     with demo_db.reading() as session:
         stored = session.exec(select(Ticket).where(Ticket.id == written["id"])).one()
         assert _as_dict(stored) == written
         assert stored.status == TicketStatus.DONE and stored.finished_at is not None
-        assert stored.finished_at.tzinfo is not None
+        assert stored.finished_at == clock.now and stored.finished_at.tzinfo is not None
         events = session.exec(select(Event).order_by(Event.seq)).all()
         assert [e.type.value for e in events] == ["issued", "called", "finished"]
         assert events[1].data["ticket"]["status"] == "called"
