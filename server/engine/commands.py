@@ -20,7 +20,7 @@ from server.engine.errors import QueueError
 from server.engine.policy import call_order, next_streak
 from server.engine.repository import QueueRepository
 from server.engine.views import make_ticket_view
-from server.store.models import Counter, Event, Service, Site, Ticket
+from server.store.models import Counter, Event, Service, Site, Ticket, new_row
 
 MAX_NUMBER = 999
 
@@ -90,7 +90,8 @@ def record(
         ).model_dump(mode="json")
     if counter is not None:
         data["counter"] = counter.number
-    event = Event(
+    event = new_row(
+        Event,
         site_id=_id(site),
         seq=repo.next_seq(site),
         type=kind,
@@ -134,7 +135,8 @@ def issue_ticket(
     expire_stale(repo, site, now)
     number = repo.allocate_number(_id(service), today, service.first_number)
     _check_quota(service, number - service.first_number + 1)
-    ticket = Ticket(
+    ticket = new_row(
+        Ticket,
         site_id=_id(site),
         service_id=_id(service),
         origin_service_id=_id(service),

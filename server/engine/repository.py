@@ -76,6 +76,10 @@ class QueueRepository(Protocol):
         """
         ...
 
+    def busy_counters(self, site_id: int, local_day: date) -> set[int]:
+        """Counters with a ticket of that day called to them or being served."""
+        ...
+
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]: ...
 
     def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:

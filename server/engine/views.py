@@ -78,7 +78,7 @@ class WaitEstimator:
         # Filled on first need: one ticket's estimate looks at one service only.
         self._waiting: list[Ticket] | None = None
         self._waiting_for: dict[int, list[Place]] = {}
-        self._busy: dict[int, bool] = {}
+        self._busy: set[int] | None = None
         self._mean: dict[int, float] = {}
         state = opening_rules.opening(site.schedule, local_time(site, now))
         self.break_minutes = (
@@ -108,10 +108,11 @@ class WaitEstimator:
         return call_order(self._waiting_for[service_id], {}, 0, 1_000_000)
 
     def is_busy(self, counter: Counter) -> bool:
-        counter_id = counter.id or 0
-        if counter_id not in self._busy:
-            self._busy[counter_id] = _today_at(self.repo, counter_id, self.today) is not None
-        return self._busy[counter_id]
+        if self._busy is None:
+            # Every counter of the site at once: one read, however many counters.
+            assert self.index.site.id is not None
+            self._busy = self.repo.busy_counters(self.index.site.id, self.today)
+        return counter.id in self._busy
 
     def mean_minutes(self, service_id: int) -> float:
         if service_id not in self._mean:

@@ -105,6 +105,13 @@ class MemoryRepository:
         ]
         return max(held, key=lambda t: t.id or 0) if held else None
 
+    def busy_counters(self, site_id: int, local_day: date) -> set[int]:
+        return {
+            t.counter_id for t in self.tickets.values()
+            if t.site_id == site_id and t.local_day == local_day and t.counter_id is not None
+            and t.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+        }
+
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
         return sorted(
             (

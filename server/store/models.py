@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from antrean.vocabulary import (
@@ -40,6 +43,38 @@ def _enum_column(kind: type[StrEnum], default: Any = ...) -> Any:
 
 def _json_column(default_factory: Any) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+Row = TypeVar("Row", bound=SQLModel)
+_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Callable[[], Any]]]] = {}
+
+
+def new_row(model: type[Row], **values: Any) -> Row:
+    """A new, unsaved row with the model's defaults, the way the ORM builds a
+    loaded object: SQLModel's own constructor costs several times as much, and
+    the queue's commands build one for every event."""
+    if model not in _DEFAULTS:
+        configure_mappers()
+        plain = {
+            name: field.default
+            for name, field in model.model_fields.items()
+            if field.default_factory is None and field.default is not PydanticUndefined
+        }
+        made = {
+            name: field.default_factory
+            for name, field in model.model_fields.items()
+            if field.default_factory is not None
+        }
+        _DEFAULTS[model] = plain, made  # type: ignore[assignment]
+    plain, made = _DEFAULTS[model]
+    instance: Row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    state = instance.__dict__
+    state.update(plain)
+    for name, factory in made.items():
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    return instance
 
 
 class Site(SQLModel, table=True):

@@ -264,22 +264,19 @@ class SqlRepository:
             self._keep_counter(row)
         return self._keep_locked(self._one_ticket(self.sql.at_counter_locked, (counter_id,)))
 
+    def busy_counters(self, site_id: int, local_day: date) -> set[int]:
+        self.write_changes()
+        rows = self._rows(self.sql.busy_counters, (site_id, self._day(local_day)))
+        return {counter_id for (counter_id,) in rows}
+
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
         return self._tickets_of(self.sql.unfinished, (site_id, self._day(local_day)))
 
     def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
         self.write_changes()
-        read = self._ticket_table.load_value
-        durations = []
         params = (service_id, self._day(local_day), limit)
-        for started_at, last_called_at, finished_at in self._rows(
-            self.sql.service_durations, params
-        ):
-            began = read("started_at", started_at) or read("last_called_at", last_called_at)
-            finished = read("finished_at", finished_at)
-            if began is not None and finished is not None:
-                durations.append((finished - began).total_seconds())
-        return list(reversed(durations))
+        rows = self._rows(self.sql.service_durations, params)
+        return [int(microseconds) / 1_000_000 for (microseconds,) in reversed(rows)]
 
     def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
         return self._tickets_of(self.sql.recent_calls, (site_id, self._day(local_day), limit))

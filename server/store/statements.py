@@ -60,6 +60,7 @@ class Statements:
     at_counter: str
     at_counter_locked: str
     unfinished: str
+    busy_counters: str
     service_durations: str
     recent_calls: str
     next_seq: str
@@ -74,6 +75,15 @@ class Statements:
 def _statements(postgres: bool) -> Statements:
     # Row locks exist only on PostgreSQL; on SQLite the write lock is the whole file.
     lock = " FOR UPDATE" if postgres else ""
+    # Whole microseconds, exact on both databases, so the estimate comes out the
+    # same as from the in-memory repository. SQLite keeps `YYYY-MM-DD HH:MM:SS.ffffff`.
+    began = "COALESCE(started_at, last_called_at)"
+    microseconds = (
+        f"CAST(EXTRACT(EPOCH FROM finished_at - {began}) * 1000000 AS BIGINT)"
+        if postgres
+        else f"(strftime('%s', finished_at) - strftime('%s', {began})) * 1000000 "
+        f"+ CAST(substr(finished_at, 21) AS INTEGER) - CAST(substr({began}, 21) AS INTEGER)"
+    )
     skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
     waiting = (
         f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day = ? "
@@ -125,11 +135,17 @@ def _statements(postgres: bool) -> Statements:
             f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day < ? "
             f"AND status IN ({_OPEN}) ORDER BY id{skip_locked}"
         ),
-        # Three timestamps, not whole tickets: this runs for every ticket issued.
+        busy_counters=(
+            "SELECT DISTINCT counter_id FROM tickets WHERE site_id = ? AND local_day = ? "
+            f"AND status IN ({_AT_COUNTER}) AND counter_id IS NOT NULL"
+        ),
+        # Durations worked out by the database, not whole tickets: this runs for
+        # every ticket issued. Service begins when it starts, or else at the call.
         service_durations=(
-            "SELECT started_at, last_called_at, finished_at FROM tickets "
+            f"SELECT {microseconds} FROM tickets "
             f"WHERE service_id = ? AND local_day = ? AND status = {_DONE} "
-            "AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?"
+            "AND finished_at IS NOT NULL AND COALESCE(started_at, last_called_at) IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT ?"
         ),
         # A requeued or transferred ticket left its counter: no longer a call to show.
         recent_calls=(

@@ -69,3 +69,22 @@ def test_a_ticket_written_through_the_orm_reads_the_same_in_the_repository(
         assert _as_dict(loaded) == expected
         assert loaded.queued_at == moment and loaded.queued_at.tzinfo is not None
         assert isinstance(loaded.priority, Priority) and isinstance(loaded.local_day, date)
+
+
+def test_service_durations_are_exact_to_the_microsecond(demo_db: Database, clock: Clock) -> None:
+    """The database works out how long each service took; it must agree with
+    Python's own arithmetic, or estimates would differ between repositories."""
+    expected = []
+    with demo_db.transaction() as session:
+        repo = SqlRepository(session)
+        site = repo.site("demo")
+        assert site is not None
+        for seconds in (61.000001, 299.999999, 0.5, 3601.25):
+            ticket = issue_ticket(repo, site, "A", clock.advance(microseconds=3))
+            assert call_next(repo, site, 1, clock.advance(seconds=1.000007)) is ticket
+            began = clock.now
+            finish(repo, ticket.id or 0, clock.advance(seconds=seconds))
+            expected.append((clock.now - began).total_seconds())
+        service = repo.services(site.id or 0)[0]
+        durations = repo.service_durations(service.id or 0, date(2026, 11, 24), 10)
+    assert durations == expected
