@@ -123,9 +123,9 @@ class Operations:
             outcome = work(repo, now)
             if record_id is not None:
                 repo.answer_request(record_id, outcome.status, outcome.body or {})
-            repo.write_changes()
             site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
             events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
+            repo.commit()
         if events:
             self.bus.publish(events)
         return outcome
