@@ -44,6 +44,7 @@ from antrean.messages import (
     server_message,
 )
 from antrean.protocol import PROTOCOL_VERSION, Command, EventView, QueueSnapshot
+from antrean.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +187,7 @@ class DeviceClient:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         for pending in list(self._pending.values()):
             if not pending.answer.done():
                 pending.answer.set_exception(ClientStopped("the client was stopped"))

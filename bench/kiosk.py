@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +41,7 @@ if __package__ in (None, ""):
 from antrean.client import DeviceClient
 from antrean.protocol import IssueTicketCommand
 from antrean.vocabulary import DeviceKind, Priority
+from bench.fanout import port_open, process
 from kiosk.app import Outcome, Result
 from kiosk.profiles import PROFILES, PaperProfile
 from kiosk.settings import ButtonSettings, FilePrinterSettings, KioskSettings, SimulationSettings
@@ -89,31 +88,13 @@ def prepare_office(data_dir: Path) -> tuple[str, str, str]:
 @contextlib.contextmanager
 def server(database_url: str, data_dir: Path) -> Iterator[str]:
     port = free_port()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "antrean.cli", "server", "--port", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={
-            **os.environ, "ANTREAN_DATABASE_URL": database_url,
-            "ANTREAN_DATA_DIR": str(data_dir), "ANTREAN_LOG_LEVEL": "warning",
-        },
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
+    command = [sys.executable, "-m", "antrean.cli", "server", "--port", str(port)]
+    env = {
+        "ANTREAN_DATABASE_URL": database_url, "ANTREAN_DATA_DIR": str(data_dir),
+        "ANTREAN_LOG_LEVEL": "warning",
+    }
+    with process(command, env, port_open(port)):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        child.terminate()
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 async def presses(

@@ -47,9 +47,7 @@ class QueueRepository(Protocol):
 
     def issued_count(self, service_id: int, local_day: date, first_number: int) -> int: ...
 
-    def waiting(
-        self, site_id: int, local_day: date, service_ids: Collection[int] | None = None
-    ) -> list[Ticket]:
+    def waiting(self, site_id: int, local_day: date) -> list[Ticket]:
         """Waiting tickets of one day, in arrival order."""
         ...
 

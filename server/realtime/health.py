@@ -8,7 +8,6 @@ front of the citizens' tickets.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, update
 
 from antrean.health import DeviceHealth
+from antrean.tasks import cancel_and_wait
 from server.store.database import Database
 from server.store.models import Device
 
@@ -80,11 +80,8 @@ class HealthRecorder:
         self._task = asyncio.create_task(self._run(), name="device health writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         await self.flush()
 
     async def flush(self) -> None:

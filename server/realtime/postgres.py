@@ -11,7 +11,6 @@ listening connection drops, the hub looks in the database for what it missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -24,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from antrean.protocol import EventView
+from antrean.tasks import cancel_and_wait
 from server.realtime.hub import Hub
 from server.store.database import Database
 
@@ -94,11 +94,8 @@ class PostgresFanout:
         self._task = asyncio.create_task(self._listen(), name="postgres event listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _listen(self) -> None:
         failures = 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from datetime import datetime
 from functools import partial
 
 from antrean.messages import CLOSE_NOT_AUTHENTICATED
+from antrean.tasks import cancel_and_wait
 from server.config import ServerSettings
 from server.operations import EventBus, Operations
 from server.realtime.health import HealthRecorder
@@ -97,11 +97,7 @@ class Realtime:
             self._tasks.append(asyncio.create_task(self._refresh(), name="snapshot refresher"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         if self.fanout is not None:
             await self.fanout.stop()

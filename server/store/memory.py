@@ -73,22 +73,18 @@ class MemoryRepository:
         last = self.numbers.get((service_id, local_day))
         return 0 if last is None else last - first_number + 1
 
-    def waiting(
-        self, site_id: int, local_day: date, service_ids: Collection[int] | None = None
-    ) -> list[Ticket]:
+    def waiting(self, site_id: int, local_day: date) -> list[Ticket]:
         found = [
             t for t in self.tickets.values()
-            if t.site_id == site_id
-            and t.local_day == local_day
+            if t.site_id == site_id and t.local_day == local_day
             and t.status == TicketStatus.WAITING
-            and (service_ids is None or t.service_id in service_ids)
         ]
         return sorted(found, key=lambda t: (t.queued_at, t.id))
 
     def places(self, site_id: int, local_day: date, service_ids: Collection[int]) -> list[Place]:
         return [
             Place(t.id or 0, t.service_id, t.priority, t.queued_at)
-            for t in self.waiting(site_id, local_day, service_ids)
+            for t in self.waiting(site_id, local_day) if t.service_id in service_ids
         ]
 
     def claim(self, ticket_id: int) -> Ticket | None:

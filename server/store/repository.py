@@ -211,19 +211,8 @@ class SqlRepository:
     def _day(self, local_day: date) -> Any:
         return self._ticket_table.param("local_day", local_day)
 
-    def waiting(
-        self, site_id: int, local_day: date, service_ids: Collection[int] | None = None
-    ) -> list[Ticket]:
-        params: list[Any] = [site_id, self._day(local_day)]
-        if service_ids is None:
-            return self._tickets_of(self.sql.waiting, params)
-        if not service_ids:
-            return []
-        mark = "%s" if self._locks_rows else "?"
-        statement = self.sql.waiting_for_services.format(
-            marks=", ".join(mark for _ in service_ids)
-        )
-        return self._tickets_of(statement, [*params, *service_ids])
+    def waiting(self, site_id: int, local_day: date) -> list[Ticket]:
+        return self._tickets_of(self.sql.waiting, (site_id, self._day(local_day)))
 
     def places(self, site_id: int, local_day: date, service_ids: Collection[int]) -> list[Place]:
         if not service_ids:

@@ -52,7 +52,6 @@ class Statements:
     issued_last: str
     allocate_number: str
     waiting: str
-    waiting_for_services: str
     places: str
     claim: str
     ticket: str
@@ -85,10 +84,6 @@ def _statements(postgres: bool) -> Statements:
         f"+ CAST(substr(finished_at, 21) AS INTEGER) - CAST(substr({began}, 21) AS INTEGER)"
     )
     skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
-    waiting = (
-        f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day = ? "
-        f"AND status = {_WAITING}"
-    )
     at_counter = (
         f"SELECT {TICKET} FROM tickets WHERE counter_id = ? AND status IN ({_AT_COUNTER}) "
         "ORDER BY id DESC"
@@ -118,8 +113,10 @@ def _statements(postgres: bool) -> Statements:
             "ON CONFLICT (service_id, local_day) "
             "DO UPDATE SET last_number = daily_numbers.last_number + 1 RETURNING last_number"
         ),
-        waiting=f"{waiting} ORDER BY queued_at, id",
-        waiting_for_services=f"{waiting} AND service_id IN ({{marks}}) ORDER BY queued_at, id",
+        waiting=(
+            f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day = ? "
+            f"AND status = {_WAITING} ORDER BY queued_at, id"
+        ),
         places=(
             "SELECT id, service_id, priority, queued_at FROM tickets WHERE site_id = ? "
             f"AND local_day = ? AND status = {_WAITING} AND service_id IN ({{marks}}) "

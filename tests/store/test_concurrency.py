@@ -103,10 +103,10 @@ def assert_numbered_in_order(db: Database, issued: int) -> None:
 # --- call-next ----------------------------------------------------------------
 
 
-def test_counters_in_threads_call_each_citizen_exactly_once(db: Database) -> None:
-    counters, upfront, while_calling = 8, 40, 24
-    make_office(db.url, counters)
-    _issue_upfront(db, upfront)
+def _counters_calling_while_a_kiosk_issues(
+    db: Database, counters: int, while_calling: int
+) -> Callable[[Flag], list[Job]]:
+    """Every counter presses NEXT until nobody waits and the kiosk is done issuing."""
 
     def plan(issuing_done: Flag) -> list[Job]:
         calling: list[Job] = [
@@ -114,6 +114,14 @@ def test_counters_in_threads_call_each_citizen_exactly_once(db: Database) -> Non
         ]
         return [*calling, (issue_tickets, (db.url, 1, while_calling, issuing_done))]
 
+    return plan
+
+
+def test_counters_in_threads_call_each_citizen_exactly_once(db: Database) -> None:
+    counters, upfront, while_calling = 8, 40, 24
+    make_office(db.url, counters)
+    _issue_upfront(db, upfront)
+    plan = _counters_calling_while_a_kiosk_issues(db, counters, while_calling)
     *calls, issued = run_in_threads(plan)
     assert len(issued) == while_calling and all(code.startswith("A") for code in issued)
     assert sum(len(c) for c in calls) == upfront + while_calling
@@ -124,13 +132,7 @@ def test_counters_in_processes_call_each_citizen_exactly_once(db: Database) -> N
     counters, upfront, while_calling = 3, 30, 15
     make_office(db.url, counters)
     _issue_upfront(db, upfront)
-
-    def plan(issuing_done: Flag) -> list[Job]:
-        calling: list[Job] = [
-            (call_until_empty, (db.url, n, issuing_done)) for n in range(1, counters + 1)
-        ]
-        return [*calling, (issue_tickets, (db.url, 1, while_calling, issuing_done))]
-
+    plan = _counters_calling_while_a_kiosk_issues(db, counters, while_calling)
     *calls, issued = run_in_processes(plan)
     assert len(issued) == while_calling
     assert sum(len(c) for c in calls) == upfront + while_calling
