@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             "ANTREAN_DATABASE_URL": database_url, "ANTREAN_DATA_DIR": str(data_dir),
             "ANTREAN_FANOUT": "memory", "ANTREAN_LOG_LEVEL": "warning",
         }
-        server = [sys.executable, "-m", "antrean.cli", "server", "--port", str(port)]
+        server = [sys.executable, "-m", "launcher", "server", "--port", str(port)]
         baseline = [sys.executable, __file__, "--bare-server", str(bare_port)]
         with (
             process(server, env, port_open(port)) as pid,

@@ -88,7 +88,7 @@ def prepare_office(data_dir: Path) -> tuple[str, str, str]:
 @contextlib.contextmanager
 def server(database_url: str, data_dir: Path) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "antrean.cli", "server", "--port", str(port)]
+    command = [sys.executable, "-m", "launcher", "server", "--port", str(port)]
     env = {
         "ANTREAN_DATABASE_URL": database_url, "ANTREAN_DATA_DIR": str(data_dir),
         "ANTREAN_LOG_LEVEL": "warning",

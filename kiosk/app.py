@@ -35,6 +35,7 @@ from antrean.client import (
 )
 from antrean.health import DeviceHealth, PrinterState
 from antrean.protocol import Command, IssuedTicket, IssueTicketCommand, TicketCommand
+from antrean.refusals import CLOSED_CODES
 from antrean.vocabulary import Priority
 from kiosk.buttons import ButtonBoard, Press, PressGate, PriorityArming
 from kiosk.errors import PrintFailed
@@ -53,11 +54,6 @@ from kiosk.ticket_print import layout_bytes
 
 log = logging.getLogger(__name__)
 
-# Refusals that mean "not now" rather than "something is broken".
-CLOSED_CODES = frozenset({
-    "closed_date", "no_session_today", "before_opening", "between_sessions",
-    "after_cutoff", "after_closing", "quota_reached", "service_inactive",
-})
 FRESH_READING = 1.0  # seconds a printer reading is trusted before a press asks again
 RETRY_PAUSE = 0.3  # before the second try of a failed print
 CLOSED_SIGNAL_SECONDS = 10.0

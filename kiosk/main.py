@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 from pathlib import Path
 
+from antrean.systemd import notify, pet_watchdog
 from kiosk.settings import KioskSettings
 
 log = logging.getLogger("kiosk")
@@ -57,7 +56,7 @@ async def _run(settings: KioskSettings) -> None:
     kiosk.on_result(lambda result: log.info(
         "%s %s %s", result.service, result.outcome.value, result.detail
     ))
-    watchdog = asyncio.create_task(_pet_watchdog())
+    watchdog = asyncio.create_task(pet_watchdog())
     notify("READY=1")
     try:
         await kiosk.run(stop)
@@ -65,23 +64,3 @@ async def _run(settings: KioskSettings) -> None:
         notify("STOPPING=1")
         watchdog.cancel()
 
-
-def notify(message: str) -> bool:
-    """Tell systemd (sd_notify); nothing happens when not started by systemd."""
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return False
-    if address.startswith("@"):
-        address = "\0" + address[1:]
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.sendto(message.encode(), address)
-    return True
-
-
-async def _pet_watchdog() -> None:
-    microseconds = int(os.environ.get("WATCHDOG_USEC", "0") or 0)
-    if microseconds <= 0:
-        return
-    while True:
-        notify("WATCHDOG=1")
-        await asyncio.sleep(microseconds / 2_000_000)

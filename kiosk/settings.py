@@ -9,14 +9,13 @@ field; kiosk/examples/ holds a file for each kind of printer.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
+from antrean.settings import ProgramSettings
 from antrean.vocabulary import Priority
 from kiosk.profiles import PaperProfile, profile_named
 
@@ -179,10 +178,13 @@ class SimulationSettings(Section):
     )
 
 
-class KioskSettings(BaseSettings):
+class KioskSettings(ProgramSettings):
     model_config = SettingsConfigDict(
         env_prefix="ANTREAN_KIOSK_", env_nested_delimiter="__", extra="forbid"
     )
+    program: ClassVar[str] = "kiosk"
+    config_env: ClassVar[str | None] = CONFIG_ENV
+    default_file: ClassVar[Path | None] = DEFAULT_CONFIG
 
     server_url: str = Field(default="http://127.0.0.1:8000", description="the queue server")
     token: SecretStr = Field(
@@ -196,41 +198,3 @@ class KioskSettings(BaseSettings):
     printer: PrinterSettings = Field(default_factory=lambda: FilePrinterSettings())
     ticket: TicketSettings = Field(default_factory=TicketSettings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # `load` passes the file's contents as init values: the environment wins over them.
-        return env_settings, init_settings
-
-    @classmethod
-    def load(cls, config: Path | None = None) -> KioskSettings:
-        """Read the settings file (if any) and the environment; explain what is wrong."""
-        path = config or _path_from_env()
-        values: dict[str, Any] = {}
-        if path is not None:
-            try:
-                with path.open("rb") as file:
-                    values = tomllib.load(file)
-            except OSError as error:
-                raise ValueError(f"cannot read the kiosk settings {path}: {error}") from None
-            except tomllib.TOMLDecodeError as error:
-                raise ValueError(f"{path} is not valid TOML: {error}") from None
-        try:
-            return cls(**values)
-        except ValidationError as error:
-            source = f"{path} and the environment" if path else "the environment"
-            raise ValueError(f"kiosk settings from {source}: {error}") from None
-
-
-def _path_from_env() -> Path | None:
-    named = os.environ.get(CONFIG_ENV)
-    if named:
-        return Path(named)
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None

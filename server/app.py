@@ -29,7 +29,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     bus: EventBus | None = None,
 ) -> FastAPI:
-    settings = settings or ServerSettings()
+    settings = settings or ServerSettings.load()
     db = Database(settings.database)
     hub, fanout = make_fanout(settings, db)
     operations = Operations(db, None, clock, settings.request_log_hours)

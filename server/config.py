@@ -2,23 +2,22 @@
 
 Environment variables win over the file, the file over the defaults. The file
 is `$ANTREAN_CONFIG`, else `antrean-server.toml` in the data directory.
+Unknown keys and bad values are refused with the file's line (antrean.settings).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import SettingsConfigDict
 
 from antrean.messages import MAX_FRAME_BYTES
+from antrean.settings import ProgramSettings
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
 
 
 def default_data_dir() -> Path:
@@ -30,8 +29,12 @@ def data_dir_from_env() -> Path:
     return Path(os.environ.get("ANTREAN_DATA_DIR") or default_data_dir())
 
 
-class ServerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANTREAN_", extra="ignore")
+class ServerSettings(ProgramSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ANTREAN_", env_nested_delimiter="__", extra="forbid"
+    )
+    program: ClassVar[str] = "server"
+    config_env: ClassVar[str | None] = "ANTREAN_CONFIG"
 
     data_dir: Path = Field(default_factory=data_dir_from_env)
     database_url: str | None = Field(
@@ -43,7 +46,7 @@ class ServerSettings(BaseSettings):
     request_log_hours: float = Field(
         default=48, gt=0, description="how long request ids are remembered for retries"
     )
-    log_level: str = "info"
+    log_level: LogLevel = "info"
     fanout: Literal["auto", "memory", "postgres"] = Field(
         default="auto",
         description=(
@@ -80,17 +83,5 @@ class ServerSettings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'antrean.db'}"
 
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        default_file = data_dir_from_env() / "antrean-server.toml"
-        config = Path(os.environ.get("ANTREAN_CONFIG") or default_file)
-        sources: list[Any] = [init_settings, env_settings]
-        if config.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
-        return tuple(sources)
+    def default_file_path(cls) -> Path | None:
+        return data_dir_from_env() / "antrean-server.toml"

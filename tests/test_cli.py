@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-ANTREAN = [sys.executable, "-m", "antrean.cli"]
+ANTREAN = [sys.executable, "-m", "launcher"]
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> str:

@@ -1,8 +1,6 @@
-"""Why a queue command was refused, in words for machines and for people.
+"""A queue command's refusal, raised by the rules and answered by the API and the sockets.
 
-Every refusal carries a stable machine code, an Indonesian message for the
-citizen or officer, and an English one for integrators. The HTTP status lives
-here too so the API and the device sockets answer alike.
+The codes and their words are the shared contract's (`antrean.refusals`).
 """
 
 from __future__ import annotations
@@ -10,122 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    status: int
-    id: str
-    en: str
-
-
-def _reason(code: str, status: int, id: str, en: str) -> Reason:
-    return Reason(code, status, id, en)
-
-
-REASONS: dict[str, Reason] = {
-    r.code: r
-    for r in [
-        _reason("invalid_request", 422, "Permintaan tidak valid.", "The request is not valid."),
-        _reason("not_authenticated", 401, "Silakan masuk terlebih dahulu.", "Please sign in."),
-        _reason(
-            "invalid_credentials",
-            401,
-            "Nama pengguna atau kata sandi salah.",
-            "Wrong user name or password.",
-        ),
-        _reason("forbidden", 403, "Anda tidak berhak melakukan ini.", "You may not do this."),
-        _reason("not_found", 404, "Tidak ditemukan.", "Not found."),
-        _reason("site_not_found", 404, "Kantor tidak ditemukan.", "No such office."),
-        _reason("service_not_found", 404, "Layanan tidak ditemukan.", "No such service."),
-        _reason("counter_not_found", 404, "Loket tidak ditemukan.", "No such counter."),
-        _reason("ticket_not_found", 404, "Nomor antrean tidak ditemukan.", "No such ticket."),
-        _reason(
-            "service_inactive",
-            409,
-            "Layanan ini sedang tidak tersedia.",
-            "This service is not available.",
-        ),
-        _reason(
-            "closed_date",
-            409,
-            "Kantor tutup hari ini.",
-            "The office is closed today.",
-        ),
-        _reason(
-            "no_session_today",
-            409,
-            "Tidak ada jam layanan hari ini.",
-            "There are no service hours today.",
-        ),
-        _reason(
-            "before_opening",
-            409,
-            "Layanan belum dibuka.",
-            "Service has not opened yet.",
-        ),
-        _reason(
-            "between_sessions",
-            409,
-            "Di luar jam layanan; silakan kembali pada sesi berikutnya.",
-            "Between service sessions; please come back for the next one.",
-        ),
-        _reason(
-            "after_cutoff",
-            409,
-            "Pengambilan nomor antrean sudah ditutup untuk sesi ini.",
-            "Ticket issuing has closed for this session.",
-        ),
-        _reason(
-            "after_closing",
-            409,
-            "Layanan hari ini sudah selesai.",
-            "Service has finished for today.",
-        ),
-        _reason(
-            "quota_reached",
-            409,
-            "Kuota harian layanan ini sudah habis.",
-            "Today's quota for this service is used up.",
-        ),
-        _reason(
-            "counter_not_open",
-            409,
-            "Loket tidak sedang buka.",
-            "The counter is not open.",
-        ),
-        _reason(
-            "invalid_transition",
-            409,
-            "Nomor antrean tidak dalam status yang sesuai.",
-            "The ticket is not in a state that allows this.",
-        ),
-        _reason(
-            "same_service",
-            409,
-            "Nomor antrean sudah berada di layanan itu.",
-            "The ticket is already in that service.",
-        ),
-        _reason(
-            "ticket_not_today",
-            409,
-            "Nomor antrean ini bukan untuk hari ini.",
-            "The ticket is not from today.",
-        ),
-        _reason(
-            "request_in_progress",
-            409,
-            "Permintaan yang sama sedang diproses.",
-            "The same request is being processed.",
-        ),
-        _reason(
-            "device_revoked",
-            401,
-            "Perangkat ini sudah dicabut aksesnya.",
-            "This device has been revoked.",
-        ),
-    ]
-}
+from antrean.refusals import REASONS, Reason
 
 
 @dataclass

@@ -10,22 +10,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from antrean.refusals import ClosedReason
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEARCH_DAYS = 21
-
-
-class ClosedReason(StrEnum):
-    CLOSED_DATE = "closed_date"
-    NO_SESSION_TODAY = "no_session_today"
-    BEFORE_OPENING = "before_opening"
-    BETWEEN_SESSIONS = "between_sessions"
-    AFTER_CUTOFF = "after_cutoff"
-    AFTER_CLOSING = "after_closing"
 
 
 class TimeRange(BaseModel):

@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from antrean.refusals import ClosedReason
 from server.engine import commands as engine
 from server.engine import views
 from server.engine.schedule import (
     WEEKDAYS,
-    ClosedReason,
     Schedule,
     TimeRange,
     effective,

@@ -68,7 +68,7 @@ def test_command_line_simulated_kiosk(office: Office, tmp_path: Path) -> None:
         f'[simulation]\noutput_dir = "{out}"\n'
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "antrean.cli", "kiosk", "--simulate", "--config", str(config)],
+        [sys.executable, "-m", "launcher", "kiosk", "--simulate", "--config", str(config)],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -97,7 +97,7 @@ def test_command_line_explains_bad_settings(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text('[printer]\nkind = "usb"\n')
     finished = subprocess.run(
-        [sys.executable, "-m", "antrean.cli", "kiosk", "--config", str(config)],
+        [sys.executable, "-m", "launcher", "kiosk", "--config", str(config)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert finished.returncode == 2

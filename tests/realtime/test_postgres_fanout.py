@@ -39,7 +39,7 @@ def start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[by
         "ANTREAN_LOG_LEVEL": "warning",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "antrean.cli", "server", "--port", str(port)], env=env
+        [sys.executable, "-m", "launcher", "server", "--port", str(port)], env=env
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

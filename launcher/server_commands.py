@@ -1,7 +1,7 @@
-"""The `antrean` command: one entry point for every program and admin task.
+"""`antrean init`, `server`, `user` and `device`: the queue server and its database.
 
-Imports happen inside each command so a kiosk Pi, which installs only the
-kiosk's packages, never needs the server's.
+Imports of the server happen inside each command: the launcher itself must
+load on a Pi that installed only a device's packages.
 """
 
 from __future__ import annotations
@@ -9,33 +9,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from antrean import __version__
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.run(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except ValueError as error:
-        print(f"antrean: {error}", file=sys.stderr)
-        return 2
+if TYPE_CHECKING:
+    from server.config import ServerSettings
+    from server.store.database import Database
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antrean", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"antrean {__version__}")
-    commands = parser.add_subparsers(title="commands")
-
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init = commands.add_parser("init", help="create or upgrade the database")
     init.add_argument("--demo", action="store_true", help="add the demo office (site 'demo')")
     init.add_argument("--public-url", help="address citizens' phones reach the server at")
@@ -72,33 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_device_revoke)
 
-    demo = commands.add_parser("demo", help="run a whole demo office on simulated hardware")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
-    demo.add_argument("--speed", type=float, default=1.0, help="make citizens come faster")
-    demo.set_defaults(run=_demo)
-
-    kiosk = commands.add_parser("kiosk", help="run the ticket kiosk (buttons, lamps, printer)")
-    kiosk.add_argument("--config", help="settings file (default: $ANTREAN_KIOSK_CONFIG)")
-    kiosk.add_argument(
-        "--simulate", action="store_true",
-        help="keys press the buttons; tickets go to a file and PNGs",
-    )
-    kiosk.set_defaults(run=_kiosk)
-    return parser
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> ServerSettings:
     from server.config import ServerSettings
 
-    return ServerSettings()
+    return ServerSettings.load()
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from server.store.database import Database
     from server.store.migrate import upgrade
 
@@ -196,21 +164,3 @@ def _device_revoke(args: argparse.Namespace) -> int:
         revoke_device(session, args.id, _now())
     print(f"device {args.id} revoked")
     return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from antrean.demo import run_demo
-
-    return run_demo(port=args.port, seconds=args.seconds, speed=args.speed)
-
-
-def _kiosk(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from kiosk.main import run
-
-    return run(Path(args.config) if args.config else None, simulate=args.simulate)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

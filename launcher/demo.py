@@ -69,7 +69,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
 
 
 def _prepare(settings: ServerSettings) -> None:
-    from antrean.cli import main as cli
+    from launcher.cli import main as cli
 
     print(f"data directory: {settings.data_dir}")
     cli(["init", "--demo", "--public-url", f"http://127.0.0.1:{settings.port}"])

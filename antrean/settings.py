@@ -1,0 +1,175 @@
+"""How every program reads its settings: one TOML file plus environment variables.
+
+Values given in code win over the environment, the environment over the file,
+and the file over the defaults. A key the program does not know is an error,
+not a silent default: `prot = 8104` must not leave the server on port 8000.
+Mistakes are reported in one message that names the file, the line and the
+field, so an installer can fix them without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar("antrean_settings_file", default=None)
+
+
+class SettingsError(ValueError):
+    """The settings cannot be used; the message says where and why."""
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The values read from the settings file by `ProgramSettings.load`."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is returned at once by __call__
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_values.get() or {})
+
+
+class ProgramSettings(BaseSettings):
+    """Base of each program's settings; subclasses name their file and variables."""
+
+    model_config = SettingsConfigDict(extra="forbid", env_nested_delimiter="__")
+
+    program: ClassVar[str] = "antrean"
+    """Used in messages: "the kiosk settings …"."""
+    config_env: ClassVar[str | None] = None
+    """The environment variable that names the settings file."""
+    default_file: ClassVar[Path | None] = None
+    """Read when it exists and no file was named."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _FileSource(settings_cls)
+
+    @classmethod
+    def config_path(cls, given: Path | None = None) -> Path | None:
+        """The file to read: the one given, else the variable's, else the default if present."""
+        if given is not None:
+            return given
+        named = os.environ.get(cls.config_env) if cls.config_env else None
+        if named:
+            return Path(named)
+        default = cls.default_file_path()
+        return default if default is not None and default.is_file() else None
+
+    @classmethod
+    def default_file_path(cls) -> Path | None:
+        return cls.default_file
+
+    @classmethod
+    def load(cls, config: Path | None = None, **values: Any) -> Self:
+        """Read the settings file (if any) and the environment; `values` win over both."""
+        path = cls.config_path(config)
+        text = ""
+        from_file: dict[str, Any] = {}
+        if path is not None:
+            try:
+                text = path.read_text(encoding="utf-8")
+                from_file = tomllib.loads(text)
+            except OSError as error:
+                reason = error.strerror or str(error)
+                raise SettingsError(
+                    f"cannot read the {cls.program} settings {path}: {reason}"
+                ) from None
+            except UnicodeDecodeError:
+                raise SettingsError(f"{path}: not a text file (the settings are TOML)") from None
+            except tomllib.TOMLDecodeError as error:
+                raise SettingsError(f"{path}: not valid TOML: {error}") from None
+        token = _file_values.set(from_file)
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            raise SettingsError(explain(error, cls.program, path, text, from_file)) from None
+        finally:
+            _file_values.reset(token)
+
+
+def explain(
+    error: ValidationError,
+    program: str,
+    path: Path | None,
+    text: str = "",
+    data: dict[str, Any] | None = None,
+) -> str:
+    """One line per problem: where (file:line or variable) and what to do."""
+    lines = []
+    for problem in error.errors():
+        location = _keys_in(data or {}, [str(part) for part in problem.get("loc", ())])
+        field = ".".join(location) or "(settings)"
+        if problem.get("type") == "extra_forbidden":
+            what = "unknown setting (check the spelling)"
+        else:
+            what = str(problem.get("msg", "invalid"))
+        line = _line_of(text, location)
+        if path is not None and line is not None:
+            where = f"{path}:{line}: {field}"
+        elif path is not None:
+            where = f"{path} or the environment: {field}"
+        else:
+            where = f"{field} (from the environment)"
+        lines.append(f"{where}: {what}")
+    head = f"the {program} settings are not valid:"
+    return "\n".join([head, *(f"  {line}" for line in lines)]) if len(lines) > 1 else (
+        f"{head} {lines[0]}" if lines else head
+    )
+
+
+def _keys_in(data: dict[str, Any], location: list[str]) -> list[str]:
+    """The location without the parts pydantic adds (a union's tag, a list index).
+
+    Parts are kept while they walk down the file's own tables; the rest of the
+    path is kept as given (a value that came from the environment, say).
+    """
+    keys: list[str] = []
+    node: Any = data
+    for part in location:
+        if isinstance(node, dict) and part in node:
+            keys.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part in {str(v) for v in node.values()}:
+            continue  # a union's tag, such as "network" in printer.network.port
+        elif isinstance(node, list) and part.isdigit():
+            node = node[int(part)] if int(part) < len(node) else None
+        else:
+            keys.append(part)
+            node = None
+    return keys
+
+
+def _line_of(text: str, location: list[str]) -> int | None:
+    """The line where a (possibly nested) key is set in a TOML text, if it can be found."""
+    if not text or not location:
+        return None
+    *tables, key = location
+    wanted_table = ".".join(tables)
+    table = ""
+    key_line = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            table = header.group(1).replace('"', "")
+            if table == ".".join(location):
+                return number
+            continue
+        if table == wanted_table and key_line.match(line):
+            return number
+    return None

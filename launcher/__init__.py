@@ -1,0 +1,1 @@
+"""The `antrean` command and the demo: the only code that may import every program."""

@@ -1,0 +1,45 @@
+"""The `antrean` command: one entry point for every program and admin task.
+
+Each program's commands live in their own module and import that program only
+when they run, so a kiosk Pi, which installs only the kiosk's packages, never
+needs the server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from antrean import __version__
+from launcher import demo_command, kiosk_command, server_commands
+
+COMMAND_MODULES = (server_commands, demo_command, kiosk_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as error:
+        print(f"antrean: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="antrean", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"antrean {__version__}")
+    commands = parser.add_subparsers(title="commands")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
