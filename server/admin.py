@@ -22,6 +22,9 @@ class ServiceSpec:
     daily_quota: int | None = None
     first_number: int = 1
     default_service_minutes: float = 10.0
+    active: bool = True
+    schedule: Schedule | None = None
+    """The service's own sessions and closed dates; None: the office's hours."""
 
     def build(self, site_id: int, order: int) -> Service:
         return Service(
@@ -33,6 +36,8 @@ class ServiceSpec:
             first_number=self.first_number,
             default_service_minutes=self.default_service_minutes,
             sort_order=order,
+            active=self.active,
+            schedule_plan=None if self.schedule is None else self.schedule.model_dump(mode="json"),
         )
 
 
@@ -54,6 +59,7 @@ class SiteSpec:
     counters: list[CounterSpec] = field(default_factory=list)
     announcements: list[str] = field(default_factory=list)
     public_url: str | None = None
+    priority_max_in_row: int = 3
 
 
 def create_site(session: Session, spec: SiteSpec) -> Site:
@@ -67,6 +73,7 @@ def create_site(session: Session, spec: SiteSpec) -> Site:
         address_lines=spec.address_lines,
         announcements=spec.announcements,
         public_url=spec.public_url,
+        priority_max_in_row=spec.priority_max_in_row,
     )
     session.add(site)
     session.flush()
