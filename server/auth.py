@@ -1,10 +1,13 @@
-"""Turning a bearer token into a Caller, for REST and sockets alike."""
+"""Turning a bearer token into a Caller, for REST and sockets alike; revoking one."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from server.engine.errors import QueueError
 from server.permissions import Caller
@@ -16,6 +19,10 @@ from server.security import (
     verify_password,
 )
 from server.store.models import Device, User, UserToken
+
+ACCESS_CHANNEL = "antrean_access"
+"""PostgreSQL NOTIFY channel on which revocations reach every server process."""
+VERDICT_BATCH = 500
 
 
 def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
@@ -40,6 +47,50 @@ def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
             if user is not None and user.active:
                 return user_caller(user)
     raise QueueError("not_authenticated")
+
+
+def token_verdicts(
+    session: Session, tokens: Iterable[str], now: datetime
+) -> dict[str, QueueError | None]:
+    """For each token, None if it still works, else why not: one query per few hundred."""
+    verdicts: dict[str, QueueError | None] = {}
+    wanted = list(dict.fromkeys(tokens))
+    for start in range(0, len(wanted), VERDICT_BATCH):
+        batch = {token_digest(t): t for t in wanted[start : start + VERDICT_BATCH]}
+        for token in batch.values():
+            verdicts[token] = QueueError("not_authenticated")
+        devices = session.exec(
+            select(Device.token_hash, Device.revoked_at).where(
+                col(Device.token_hash).in_(batch)
+            )
+        )
+        for digest, revoked_at in devices:
+            verdicts[batch[digest]] = None if revoked_at is None else QueueError("device_revoked")
+        users = session.exec(
+            select(UserToken.token_hash, UserToken.revoked, UserToken.expires_at, User.active)
+            .join(User, col(User.id) == col(UserToken.user_id))
+            .where(col(UserToken.token_hash).in_(batch))
+        )
+        for digest, revoked, expires_at, active in users:
+            if not revoked and active and expires_at > now:
+                verdicts[batch[digest]] = None
+    return verdicts
+
+
+def announce_revoked(session: Session, device_id: int) -> None:
+    """Tell every server process, so a revoked device's socket closes at once.
+
+    On PostgreSQL the notice is sent at commit (and never if the revocation is
+    rolled back); each process listens with the events' LISTEN connection.
+    Processes on SQLite have no such channel: they look for revocations every
+    `ws_access_check_seconds` instead.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": ACCESS_CHANNEL, "payload": json.dumps({"device": device_id})},
+        )
 
 
 def user_caller(user: User) -> Caller:
