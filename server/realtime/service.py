@@ -25,6 +25,8 @@ from server.store.database import Database
 
 log = logging.getLogger(__name__)
 
+BUSY_LOG_EVERY = 10.0
+
 
 @dataclass(frozen=True)
 class ConnectedDevice:
@@ -64,6 +66,8 @@ class Realtime:
         self.sessions: set[DeviceSession] = set()
         self.awaiting_hello = 0
         """Sockets accepted whose hello is not yet checked (bounded by ws_max_pending_hellos)."""
+        self.busy_refusals = 0
+        self._busy_logged_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._checks: set[asyncio.Task[None]] = set()
         if fanout is not None:
@@ -91,6 +95,17 @@ class Realtime:
             ),
             key=lambda c: (c.site, c.label),
         )
+
+    def turned_away(self) -> None:
+        """A socket found every hello slot taken; say so in the log now and then, not each time."""
+        self.busy_refusals += 1
+        now = asyncio.get_running_loop().time()
+        if self._busy_logged_at is None or now - self._busy_logged_at > BUSY_LOG_EVERY:
+            self._busy_logged_at = now
+            log.warning(
+                "%d sockets wait for their hello (the limit): turning new ones away "
+                "(%d so far)", self.awaiting_hello, self.busy_refusals,
+            )
 
     async def start(self) -> None:
         if self.settings.quiet_gc:

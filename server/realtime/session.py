@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from antrean import __version__
@@ -55,7 +54,7 @@ ANSWER_LIMIT = 100
 """Answers that may wait to go out before the device's next frame is read."""
 CLOSE_FOR_STATUS = {401: CLOSE_NOT_AUTHENTICATED, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND}
 CLOSE_FOR_REFUSAL = {"protocol_mismatch": CLOSE_PROTOCOL_MISMATCH}
-BUSY_RETRY_SECONDS = 1
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class DeviceSession:
@@ -131,13 +130,11 @@ class DeviceSession:
         self.outbox.close(close_code, refused.code)
 
     async def _turn_away(self) -> None:
-        log.warning("too many sockets wait for their hello; turning one away")
-        refused = protocol_refusal("server_busy").model_dump_json()
-        busy = Response(
-            refused, 503, {"Retry-After": str(BUSY_RETRY_SECONDS)}, "application/json"
-        )
+        """Busy: accept only to say so; the device tries again shortly, as after any loss."""
+        self.realtime.turned_away()
         with contextlib.suppress(Exception):
-            await self.websocket.send_denial_response(busy)
+            await self.websocket.accept()
+            await self.refuse(protocol_refusal("server_busy"), CLOSE_TRY_AGAIN_LATER)
 
     async def refuse(self, refused: Refused, close_code: int) -> None:
         """Say why, then close; before the writer runs (at hello)."""
