@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from antrean import __version__
-from server.api import errors
+from server.api import docs, errors
 from server.api.routes import auth, sites, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
@@ -53,6 +53,8 @@ def create_app(
         version=__version__,
         description="Queue engine for Indonesian public-service offices.",
         lifespan=lifespan,
+        docs_url=None,  # served by server.api.docs, with no file from outside
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.operations = operations
@@ -63,6 +65,7 @@ def create_app(
         timedelta(minutes=settings.signin_window_minutes),
     )
     errors.install(app)
+    docs.install(app)
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
