@@ -47,6 +47,12 @@ REASONS: dict[str, Reason] = {
             "Nama pengguna atau kata sandi salah.",
             "Wrong user name or password.",
         ),
+        _reason(
+            "too_many_attempts",
+            429,
+            "Terlalu banyak percobaan masuk yang gagal. Tunggu sebentar, lalu coba lagi.",
+            "Too many failed sign-ins. Wait a while, then try again.",
+        ),
         _reason("forbidden", 403, "Anda tidak berhak melakukan ini.", "You may not do this."),
         _reason("not_found", 404, "Tidak ditemukan.", "Not found."),
         _reason("site_not_found", 404, "Kantor tidak ditemukan.", "No such office."),

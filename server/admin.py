@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from antrean.vocabulary import DeviceKind, Role
+from server.auth import announce_revoked
 from server.engine.errors import QueueError
 from server.engine.schedule import Schedule
 from server.security import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_digest
@@ -164,6 +165,7 @@ def revoke_device(session: Session, device_id: int, now: datetime) -> Device:
         raise ValueError(f"no device {device_id}")
     device.revoked_at = now
     session.add(device)
+    announce_revoked(session, device_id)
     return device
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
 from antrean import __version__
-from server.api import errors
+from server.api import docs, errors
 from server.api.routes import auth, sites, tickets
+from server.auth import SignInThrottle
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
 from server.realtime import endpoint
@@ -52,11 +53,19 @@ def create_app(
         version=__version__,
         description="Queue engine for Indonesian public-service offices.",
         lifespan=lifespan,
+        docs_url=None,  # served by server.api.docs, with no file from outside
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.operations = operations
     app.state.realtime = realtime
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.signin_failures_per_user,
+        settings.signin_failures_per_address,
+        timedelta(minutes=settings.signin_window_minutes),
+    )
     errors.install(app)
+    docs.install(app)
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)

@@ -220,7 +220,7 @@ def _ticket_step(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     action = Action.CANCEL if cmd.type == "cancel" else Action.OPERATE
-    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket)
+    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket, now=now)
     if cmd.type == "cancel":
         engine.cancel(repo, ticket.id or 0, now, caller.actor, reason=cmd.reason)
     else:

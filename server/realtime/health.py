@@ -35,7 +35,7 @@ def store_device_health(db: Database, sightings: dict[int, Sighting]) -> None:
     """Write `last_seen_at` and, where a report came, `health` for each device."""
     if not sightings:
         return
-    table = Device.__table__
+    table = Device.__table__  # type: ignore[attr-defined]  # set by SQLModel for table models
     with db.transaction() as session:
         # One statement for the whole room: a reconnect storm is hundreds of rows.
         session.execute(
