@@ -3,7 +3,8 @@
 Users act at their own site (an admin without a site acts everywhere).
 A kiosk issues tickets at its site and may cancel the tickets it issued (a
 failed print); a counter keypad works its own counters only; a display only
-watches.
+watches. A satisfaction rating comes only from the faces at the counter (the
+keypad of the ticket's counter), so no officer can rate their own service.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
+    RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Caller:
 
 
 USER_ACTIONS = {
-    Role.ADMIN: set(Action),
+    Role.ADMIN: set(Action) - {Action.RATE},
     Role.SUPERVISOR: {
         Action.VIEW,
         Action.ISSUE,
@@ -68,6 +70,7 @@ DEVICE_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.RATE,
     },
     DeviceKind.DISPLAY: {Action.VIEW},
 }
@@ -92,9 +95,15 @@ def allowed(
         Action.OPERATE,
         Action.MANAGE_COUNTER,
         Action.CANCEL,
+        Action.RATE,
     }:
         return counter is not None and counter in caller.counters
     return True
+
+
+def usable_counters(caller: Caller, site_id: int, numbers: list[int]) -> list[int]:
+    """The counters of a site this caller may work, of those given, in order."""
+    return [n for n in numbers if allowed(caller, Action.OPERATE, site_id, counter=n)]
 
 
 def authorize(
