@@ -32,7 +32,8 @@ class Message:
 
 
 def message(long: str, short: str | None = None) -> Message:
-    return Message(long, short if short is not None else long[:16])
+    short = short if short is not None else long[:16]
+    return Message(long if len(long) <= 20 else short, short)
 
 
 NO_QUEUE = message("TIDAK ADA ANTREAN", "ANTREAN KOSONG")
@@ -57,7 +58,7 @@ _REFUSALS = {
     "service_inactive": message("LAYANAN NONAKTIF"),
     "service_not_found": message("LAYANAN TAK ADA"),
     "ticket_not_today": message("BUKAN NOMOR HARI INI", "BUKAN HARI INI"),
-    "counter_not_found": message("LOKET TIDAK DIKENAL", "LOKET TAK DIKENAL"),
+    "counter_not_found": message("LOKET TIDAK DIKENAL", "LOKET TDK KENAL"),
 }
 
 
@@ -83,7 +84,8 @@ def transferred(code: str, service: str) -> Message:
 
 
 def unknown_counter(number: int) -> Message:
-    return message(f"LOKET {number} TIDAK ADA", f"LOKET {number} TAK ADA")
+    short = f"LOKET {number} TAK ADA"
+    return message(f"LOKET {number} TIDAK ADA", short if len(short) <= 16 else f"L{number} TAK ADA")
 
 
 def not_this_counter(number: int) -> Message:
