@@ -450,10 +450,12 @@ class Keypad:
                 for desk in self.desks.values():
                     for task in desk.tasks:
                         task.cancel()  # abandoned, so never replayed as a surprise call
-        if update.snapshot is not None and update.kind == "snapshot":
-            self._server_offset = update.snapshot.site.local_time - self.wall_clock()
+        if update.kind == "snapshot":
             self._check_set_up()
         if update.kind == "event" and update.event is not None:
+            # An event arrives as it happens, stamped with the server's time: the
+            # keypad's clock is set by it (a Pi without network time may be off).
+            self._server_offset = update.event.at - self.wall_clock()
             self._on_event(update.event.type, update.event.counter, update.event.ticket)
         self._refresh_all()
 
