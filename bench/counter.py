@@ -39,7 +39,7 @@ from antrean.protocol import CallNextCommand, IssueTicketCommand
 from antrean.vocabulary import DeviceKind, EventType, Role
 from bench.kiosk import percentile, server
 from counter.app import Outcome, Result
-from counter.settings import CounterSettings, CounterWiring
+from counter.settings import CounterSettings
 from counter.simulated import simulated_keypad
 
 WARMUP = 5
@@ -80,13 +80,11 @@ def prepare_office(data_dir: Path, presses: int, displays: int) -> tuple[str, di
 
 
 async def run(url: str, tokens: dict[str, object], presses: int) -> dict[str, list[float]]:
-    settings = CounterSettings(
-        server_url=url, token=tokens["keypad"],  # type: ignore[arg-type]
-        site="demo", next_guard_seconds=0, quiet_seconds=0,
-        counters=[CounterWiring.model_validate({
-            "number": 1, "keys": {"next": NEXT_PIN}, "lcd": {"address": 0x27},
-        })],
-    )
+    settings = CounterSettings.model_validate({
+        "server_url": url, "token": tokens["keypad"], "site": "demo",
+        "next_guard_seconds": 0, "quiet_seconds": 0,
+        "counters": [{"number": 1, "keys": {"next": NEXT_PIN}, "lcd": {"address": 0x27}}],
+    })
     sim = simulated_keypad(settings, say=None)
     glass = sim.lcds[1]
     results: asyncio.Queue[Result] = asyncio.Queue()

@@ -361,7 +361,6 @@ class Keypad:
         return TicketCommand(type=steps[press.key], ticket_id=current.id)  # type: ignore[arg-type]
 
     async def _send(self, desk: Desk, press: Press, command: Command) -> None:
-        before = self._current(desk)
         outcome, detail, ticket = Outcome.DONE, "", None
         try:
             self.counts["commands"] += 1
@@ -369,7 +368,7 @@ class Keypad:
                 command, request_id=uuid.uuid4().hex, timeout=self.settings.command_timeout
             )
             ticket = TicketView.model_validate(answer) if answer and "code" in answer else None
-            outcome, message = self._answered(press, command, before, ticket)
+            outcome, message = self._answered(press.key, ticket)
             self._say(desk, message)
         except CommandFailed as refusal:
             self.counts["refusals"] += 1
@@ -391,22 +390,20 @@ class Keypad:
             self._refresh(desk)
         self._finish(desk, press, outcome, detail, ticket)
 
-    def _answered(
-        self, press: Press, command: Command, before: TicketView | None, ticket: TicketView | None
-    ) -> tuple[Outcome, Message | None]:
-        if press.key is Key.NEXT:
+    @staticmethod
+    def _answered(key: Key, ticket: TicketView | None) -> tuple[Outcome, Message | None]:
+        """What the answer to a key's command came to, and what the LCD says about it."""
+        if key is Key.NEXT:
             return (Outcome.DONE, None) if ticket is not None else (Outcome.NOBODY, screen.NO_QUEUE)
         if ticket is None:
             return Outcome.DONE, None
-        if press.key is Key.RECALL:
-            return Outcome.DONE, screen.recalled(ticket.call_count)
-        if press.key is Key.FINISH:
-            return Outcome.DONE, screen.finished(ticket.code)
-        if press.key is Key.NO_SHOW:
-            return Outcome.DONE, screen.no_show(ticket.code)
-        if press.key is Key.TRANSFER:
-            return Outcome.DONE, screen.transferred(ticket.code, ticket.service)
-        return Outcome.DONE, None
+        said = {
+            Key.RECALL: lambda: screen.recalled(ticket.call_count),
+            Key.FINISH: lambda: screen.finished(ticket.code),
+            Key.NO_SHOW: lambda: screen.no_show(ticket.code),
+            Key.TRANSFER: lambda: screen.transferred(ticket.code, ticket.service),
+        }.get(key)
+        return Outcome.DONE, said() if said is not None else None
 
     # The citizen's faces.
 

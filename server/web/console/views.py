@@ -8,7 +8,7 @@ no-shows that may come back, and the services a citizen can be sent on to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -149,7 +149,7 @@ def _pause_reason(session: Session, counter: Counter) -> str | None:
 
 
 def _no_shows(
-    session: Session, site: Site, served: list[int], today: object, by_code: dict[str, Service]
+    session: Session, site: Site, served: list[int], today: date, by_code: dict[str, Service]
 ) -> list[TicketView]:
     codes = {s.id: s.code for s in by_code.values()}
     rows = session.exec(
