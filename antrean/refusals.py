@@ -138,6 +138,18 @@ REASONS: dict[str, Reason] = {
             "The same request is being processed.",
         ),
         _reason(
+            "already_rated",
+            409,
+            "Penilaian untuk nomor antrean ini sudah diterima.",
+            "This ticket has been rated already.",
+        ),
+        _reason(
+            "rating_closed",
+            409,
+            "Penilaian hanya dapat diberikan sesaat setelah selesai dilayani.",
+            "A rating is taken only shortly after the service has finished.",
+        ),
+        _reason(
             "device_revoked",
             401,
             "Perangkat ini sudah dicabut aksesnya.",

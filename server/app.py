@@ -19,7 +19,8 @@ from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.store.migrate import upgrade
-from server.web import status
+from server.web import pages, signin, status
+from server.web.console import routes as console
 
 API_PREFIX = "/api/v1"
 
@@ -69,6 +70,9 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
+    for page_router in (signin.router, console.router):
+        app.include_router(page_router)
+    pages.install(app, settings)
     app.include_router(endpoint.router)
 
     @app.get("/healthz", include_in_schema=False)

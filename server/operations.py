@@ -26,6 +26,7 @@ from antrean.protocol import (
     EventView,
     IssuedTicket,
     IssueTicketCommand,
+    RateServiceCommand,
     TicketCommand,
     TransferCommand,
 )
@@ -232,7 +233,15 @@ def _transfer(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> O
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     authorize(caller, Action.OPERATE, ticket.site_id, counter=counter, ticket=ticket)
-    engine.transfer(repo, ticket.id or 0, cmd.service, now, caller.actor)
+    engine.transfer(repo, ticket.id or 0, cmd.service, now, caller.actor, note=cmd.note)
+    return _ticket_outcome(repo, ticket)
+
+
+def _rate(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    authorize(caller, Action.RATE, ticket.site_id, counter=counter, ticket=ticket)
+    engine.rate(repo, ticket.id or 0, cmd.satisfaction, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
@@ -240,7 +249,9 @@ def _counter_state(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any)
     site = engine.find_site(repo, cmd.site)
     assert site.id is not None
     authorize(caller, Action.MANAGE_COUNTER, site.id, counter=cmd.counter)
-    counter = engine.set_counter_state(repo, site, cmd.counter, cmd.state, now, caller.actor)
+    counter = engine.set_counter_state(
+        repo, site, cmd.counter, cmd.state, now, caller.actor, reason=cmd.reason
+    )
     index = SiteIndex(repo, site)
     current = repo.at_counter(counter.id or 0)
     view = CounterView(
@@ -270,4 +281,5 @@ _HANDLERS: dict[type, Callable[[SqlRepository, datetime, Caller, Any], Outcome]]
     TicketCommand: _ticket_step,
     TransferCommand: _transfer,
     CounterStateCommand: _counter_state,
+    RateServiceCommand: _rate,
 }

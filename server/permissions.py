@@ -7,6 +7,8 @@ still waiting and never called, issued within `KIOSK_CANCEL_WINDOW` (which
 covers a print failure and a kiosk settling an unanswered issue after a short
 loss of the network). A counter keypad works its own counters only; a display
 only watches.
+A satisfaction rating comes only from the faces at the counter (the keypad of
+the ticket's counter), so no officer can rate their own service.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
+    RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Caller:
 
 
 USER_ACTIONS = {
-    Role.ADMIN: set(Action),
+    Role.ADMIN: set(Action) - {Action.RATE},
     Role.SUPERVISOR: {
         Action.VIEW,
         Action.ISSUE,
@@ -73,6 +76,7 @@ DEVICE_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.RATE,
     },
     DeviceKind.DISPLAY: {Action.VIEW},
 }
@@ -101,6 +105,7 @@ def allowed(
         Action.OPERATE,
         Action.MANAGE_COUNTER,
         Action.CANCEL,
+        Action.RATE,
     }:
         return counter is not None and counter in caller.counters
     return True
@@ -115,6 +120,11 @@ def _kiosk_may_cancel(caller: Caller, ticket: Ticket | None, now: datetime | Non
         and ticket.call_count == 0
         and now - ticket.issued_at <= KIOSK_CANCEL_WINDOW
     )
+
+
+def usable_counters(caller: Caller, site_id: int, numbers: list[int]) -> list[int]:
+    """The counters of a site this caller may work, of those given, in order."""
+    return [n for n in numbers if allowed(caller, Action.OPERATE, site_id, counter=n)]
 
 
 def authorize(

@@ -21,6 +21,7 @@ from antrean.vocabulary import (
     EventType,
     Priority,
     Role,
+    Satisfaction,
     TicketStatus,
 )
 from server.engine.schedule import Schedule
@@ -39,6 +40,13 @@ def _enum_column(kind: type[StrEnum], default: Any = ...) -> Any:
     if default is ...:
         return Field(sa_type=column_type, nullable=False)
     return Field(default=default, sa_type=column_type, nullable=False)
+
+
+def _optional_enum_column(kind: type[StrEnum]) -> Any:
+    column_type = SAEnum(
+        kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+    return Field(default=None, sa_type=column_type, nullable=True)
 
 
 def _json_column(default_factory: Any) -> Any:
@@ -194,6 +202,8 @@ class Ticket(SQLModel, table=True):
     device_id: int | None = Field(default=None, foreign_key="devices.id")
     cancel_reason: str | None = Field(default=None, max_length=300)
     history: list[dict[str, Any]] = _json_column(list)
+    # The citizen's answer on the faces at the counter, at most one per ticket.
+    satisfaction: Satisfaction | None = _optional_enum_column(Satisfaction)
 
 
 class Event(SQLModel, table=True):
