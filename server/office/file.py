@@ -247,7 +247,7 @@ def parse_office_file(text: str, path: Path | None = None) -> OfficeFile:
     except ValidationError as error:
         raise OfficeFileError(
             explain(error, "the office file is not valid", path or Path(where), text, data,
-                    environment=False)
+                    environment=False, noun="key")
         ) from None
 
 
