@@ -78,9 +78,31 @@ class ServerSettings(ProgramSettings):
         description="every socket gets a fresh snapshot this often (0: never)",
     )
 
+    clock_check: bool = Field(
+        default=True,
+        description="refuse commands while the clock is earlier than the last event; turn "
+        "off only to recover from a date typed far in the future",
+    )
+    backup_dir: Path | None = Field(
+        default=None, description="where `antrean backup` keeps generations (default: "
+        "backups/ in the data directory)",
+    )
+    backup_generations: int = Field(
+        default=14, ge=1, description="backups kept; the oldest beyond this are deleted",
+    )
+    backup_copy_to: str | None = Field(
+        default=None,
+        description="a second place for every backup: a mounted USB stick's folder, or "
+        "user@host:folder over SSH (rsync)",
+    )
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'antrean.db'}"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @classmethod
     def default_file_path(cls) -> Path | None:
