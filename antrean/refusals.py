@@ -146,6 +146,12 @@ REASONS: dict[str, Reason] = {
             "The server's storage is full or cannot be written to.",
         ),
         _reason(
+            "database_unavailable",
+            503,
+            "Server tidak dapat menghubungi basis datanya. Hubungi petugas.",
+            "The server cannot reach its database.",
+        ),
+        _reason(
             "device_revoked",
             401,
             "Perangkat ini sudah dicabut aksesnya.",

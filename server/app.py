@@ -34,7 +34,7 @@ def create_app(
     hub, fanout = make_fanout(settings, db)
     operations = Operations(db, None, clock, settings.request_log_hours)
     realtime = Realtime(settings, operations, hub, fanout)
-    supervisor = supervision.install(db, operations, clock_check=settings.clock_check)
+    supervisor = supervision.install(db, operations, settings)
     operations.bus = Tee(realtime.bus, supervisor.clock_watch, *([bus] if bus else []))
 
     @asynccontextmanager

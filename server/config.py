@@ -83,6 +83,11 @@ class ServerSettings(ProgramSettings):
         description="refuse commands while the clock is earlier than the last event; turn "
         "off only to recover from a date typed far in the future",
     )
+    health_check_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="how often the server looks at its storage and clock, and tries again "
+        "a database that was not ready",
+    )
     backup_dir: Path | None = Field(
         default=None, description="where `antrean backup` keeps generations (default: "
         "backups/ in the data directory)",

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from antrean import __version__
 from antrean.vocabulary import DeviceKind
 from server.realtime.service import Realtime
+from server.store.backup import generations
 from server.supervision import Supervision
 
 router = APIRouter(include_in_schema=False)
@@ -116,14 +117,13 @@ def _backup(request: Request) -> dict[str, Any] | None:
     folder: Path | None = getattr(request.app.state, "backup_dir", None)
     if folder is None or not folder.is_dir():
         return None
-    generations = sorted(folder.glob("antrean-*.db"))
-    if not generations:
+    kept = generations(folder)
+    if not kept:
         return {"path": str(folder), "newest": None, "generations": 0}
-    newest = generations[-1]
-    age = time.time() - newest.stat().st_mtime
+    age = time.time() - kept[-1].stat().st_mtime
     return {
         "path": str(folder),
-        "newest": newest.name,
+        "newest": kept[-1].name,
         "age_hours": round(age / 3600, 1),
-        "generations": len(generations),
+        "generations": len(kept),
     }

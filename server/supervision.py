@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from antrean.systemd import service_running, status
 from antrean.tasks import cancel_and_wait
 from server.clock_watch import ClockWatch
+from server.config import ServerSettings
 from server.operations import Operations
 from server.storage_watch import StorageWatch
 from server.store.database import Database
@@ -128,9 +129,10 @@ def _one_line(error: BaseException) -> str:
     return text[:300] or type(cause).__name__
 
 
-def install(db: Database, operations: Operations, *, clock_check: bool = True) -> Supervision:
+def install(db: Database, operations: Operations, settings: ServerSettings) -> Supervision:
     """The watches, attached to the operations; the caller adds the clock watch to the bus."""
-    clock_watch = ClockWatch(operations.clock, enabled=clock_check)
-    storage = StorageWatch(db)
+    interval = settings.health_check_seconds
+    clock_watch = ClockWatch(operations.clock, enabled=settings.clock_check)
+    storage = StorageWatch(db, interval)
     operations.watches.extend([clock_watch, storage])
-    return Supervision(db, operations, clock_watch, storage)
+    return Supervision(db, operations, clock_watch, storage, interval=interval)
