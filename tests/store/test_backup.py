@@ -18,6 +18,7 @@ import pytest
 
 from antrean.protocol import IssueTicketCommand
 from antrean.vocabulary import Role
+from launcher.cli import main
 from server.operations import Operations
 from server.permissions import Caller
 from server.store.backup import (
@@ -267,28 +268,31 @@ def test_restore_refuses_while_another_process_has_the_database_open(
     assert check_database(kept[0]).tickets == check_database(path).tickets
 
 
-def test_the_backup_and_restore_commands(tmp_path: Path) -> None:
-    env = {"ANTREAN_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+def test_the_backup_and_restore_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    make_demo_database(f"sqlite:///{data / 'antrean.db'}").dispose()
+    monkeypatch.setenv("ANTREAN_DATA_DIR", str(data))
+    monkeypatch.delenv("ANTREAN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ANTREAN_CONFIG", raising=False)
 
     def antrean(*args: str, code: int = 0) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "launcher", *args], env=env,
-            capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == code, done.stdout + done.stderr
-        return done.stdout + done.stderr
+        assert main(list(args)) == code
+        out = capsys.readouterr()
+        return out.out + out.err
 
-    antrean("init", "--demo")
     out = antrean("backup", "--keep", "3")
     assert "checked: intact" in out and "1 generations in" in out
     listing = antrean("backup", "--list")
     backup = Path(listing.split()[0])
-    assert backup.parent == tmp_path / "data" / "backups"
+    assert backup.parent == data / "backups"
     assert "intact" in antrean("restore", "--check", str(backup))
     out = antrean("restore", "--yes", str(backup))
     assert "keeping the present database as" in out and "restored" in out
+    assert "antrean: " in antrean("restore", "--yes", str(tmp_path / "nothing.db"), code=2)
 
-    env["ANTREAN_DATABASE_URL"] = "postgresql+psycopg://antrean@127.0.0.1/antrean"
+    monkeypatch.setenv("ANTREAN_DATABASE_URL", "postgresql+psycopg://antrean@127.0.0.1/antrean")
     assert "pg_dump" in antrean("backup", code=2)
 
 
