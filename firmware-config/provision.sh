@@ -228,9 +228,14 @@ install_packages() {
       "$(lines_of "$FRAGMENTS/packages" | tr '\n' ' ')"
     return 0
   fi
+  local updated=0
   while read -r name; do
     if [ "${name#\?}" != "$name" ]; then
       name=${name#\?}
+      if [ "$updated" = 0 ] && doing; then
+        apt-get update -qq   # a fresh card's package lists are empty: ask the sources first
+        updated=1
+      fi
       if ! apt-cache show "$name" >/dev/null 2>&1; then
         printf "    %s is not in this image's package sources: left out\n" "$name"
         continue
@@ -247,7 +252,7 @@ install_packages() {
   [ ${#missing[@]} -gt 0 ] || return 0
   change "install Debian packages: ${missing[*]}"
   if doing; then
-    apt-get update -qq
+    if [ "$updated" = 0 ]; then apt-get update -qq; fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
@@ -320,7 +325,7 @@ virtual_environment() {
     change "install antrean[$ROLE] from $PACKAGE into $VENV"
     if doing; then
       "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "${PACKAGE}[${ROLE}]"
+        --root-user-action=ignore "${PACKAGE}[${ROLE}]"
       printf '%s\n' "$wanted" >"$stamp"
     fi
   fi

@@ -20,15 +20,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from antrean import __version__
-from antrean.vocabulary import DeviceKind
+from server.metrics import connected_by_kind
 from server.realtime.service import Realtime
 from server.store.backup import generations
 from server.supervision import Supervision
 
 router = APIRouter(include_in_schema=False)
-
-USER_KIND = "user"
-
 
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
@@ -41,7 +38,7 @@ async def healthz(request: Request) -> JSONResponse:
         "database": database,
         "storage": _storage(supervision),
         "clock": _clock(supervision),
-        "devices": _devices(realtime),
+        "devices": connected_by_kind(realtime),
         "backup": await asyncio.to_thread(_backup, request),
     }
     failing = (
@@ -100,16 +97,6 @@ def _clock(supervision: Supervision) -> dict[str, Any]:
         "plausible": watch.plausible,
         "checked": watch.enabled,
     }
-
-
-def _devices(realtime: Realtime) -> dict[str, int]:
-    counts = {kind.value: 0 for kind in DeviceKind} | {USER_KIND: 0}
-    for session in list(realtime.sessions):
-        if session.caller is not None:
-            kind = session.caller.device_kind
-            key = kind.value if kind else USER_KIND
-            counts[key] += 1
-    return counts
 
 
 def _backup(request: Request) -> dict[str, Any] | None:

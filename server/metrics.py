@@ -42,6 +42,16 @@ SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 USER_KIND = "user"  # an officer's or a page's socket, not a device
 
 
+def connected_by_kind(realtime: Realtime) -> dict[str, int]:
+    """Sockets open to this process: kiosks, counters, displays, and users' pages."""
+    counts = {kind.value: 0 for kind in DeviceKind} | {USER_KIND: 0}
+    for session in list(realtime.sessions):
+        if session.caller is not None:
+            kind = session.caller.device_kind
+            counts[kind.value if kind else USER_KIND] += 1
+    return counts
+
+
 @dataclass
 class Figures:
     """What one scrape read: from the event loop and from the database."""
@@ -98,13 +108,8 @@ class Metrics:
         return generate_latest(_Scrape(self, figures))  # type: ignore[arg-type,unused-ignore]
 
     def _from_the_loop(self) -> Figures:
-        figures = Figures(devices={kind.value: 0 for kind in DeviceKind} | {USER_KIND: 0})
+        figures = Figures(devices=connected_by_kind(self.realtime))
         for session in list(self.realtime.sessions):
-            caller = session.caller
-            if caller is None:
-                continue
-            kind = caller.device_kind.value if caller.device_kind else USER_KIND
-            figures.devices[kind] = figures.devices.get(kind, 0) + 1
             backlog = len(session.outbox)
             figures.outbox_frames += backlog
             figures.outbox_largest = max(figures.outbox_largest, backlog)
