@@ -150,6 +150,26 @@ REASONS: dict[str, Reason] = {
             "A rating is taken only shortly after the service has finished.",
         ),
         _reason(
+            "clock_behind",
+            503,
+            "Jam server mundur (lebih awal dari kejadian terakhir); antrean berhenti "
+            "sampai jam server dibetulkan. Hubungi petugas.",
+            "The server's clock is behind its last event; the queue stops until "
+            "the server's time is set right.",
+        ),
+        _reason(
+            "storage_unavailable",
+            503,
+            "Penyimpanan server penuh atau tidak dapat ditulis. Hubungi petugas.",
+            "The server's storage is full or cannot be written to.",
+        ),
+        _reason(
+            "database_unavailable",
+            503,
+            "Server tidak dapat menghubungi basis datanya. Hubungi petugas.",
+            "The server cannot reach its database.",
+        ),
+        _reason(
             "device_revoked",
             401,
             "Perangkat ini sudah dicabut aksesnya.",

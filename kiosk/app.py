@@ -36,6 +36,7 @@ from antrean.client import (
 from antrean.health import DeviceHealth, PrinterState
 from antrean.protocol import Command, IssuedTicket, IssueTicketCommand, TicketCommand
 from antrean.refusals import CLOSED_CODES
+from antrean.storage import disk_state
 from antrean.vocabulary import Priority
 from kiosk.buttons import ButtonBoard, Press, PressGate, PriorityArming
 from kiosk.errors import PrintFailed
@@ -125,6 +126,7 @@ class Kiosk:
         self._printer_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._health_due = asyncio.Event()
+        self._disk_problem: str | None = None
         self.counts = {"printed": 0, "print_failures": 0, "ignored_presses": 0}
         self.lights = Lights(settings.lights, pin_factory=pin_factory, on_show=on_scene)
         try:
@@ -364,12 +366,23 @@ class Kiosk:
         if self.print_failed and (state is None or state.can_print):
             state = PrinterState.ERROR
         detail = self._last_failure if self.print_failed else self.reading.detail
+        # A full or read-only card does not stop tickets (the kiosk writes nothing),
+        # but the office must hear of it before the Pi is rebooted into trouble.
+        disk = disk_state("/")
+        if disk.problem != self._disk_problem:
+            if disk.problem:
+                log.warning("storage: %s", disk.problem)
+            self._disk_problem = disk.problem
         return DeviceHealth(
             version=antrean.__version__,
             uptime_seconds=max(0.0, self.clock() - self._started),
             printer=state,
-            detail=detail[:300] or None,
-            extra={"paper": self.paper.name, **self.counts},
+            detail=(detail or disk.problem or "")[:300] or None,
+            extra={
+                "paper": self.paper.name, **self.counts,
+                "disk_free_mb": disk.free_bytes // (1024 * 1024),
+                "root_read_only": disk.read_only,
+            },
         )
 
     async def _report_health_loop(self) -> None:

@@ -7,6 +7,12 @@ source scripts/setup-env.sh
 source scripts/postgres.sh
 
 need_debian chromium chromium fonts-dejavu-core
+# Provisioning tests: shellcheck, systemd-analyze verify and systemctl --root, rsync
+# for backups' second copy, unshare/nsenter for a server on a full or read-only card.
+need_debian shellcheck shellcheck
+need_debian systemd-analyze systemd
+need_debian rsync rsync
+need_debian nsenter util-linux
 ensure_venv dev
 start_test_postgres
 echo "==> ruff"

@@ -120,9 +120,36 @@ class ServerSettings(ProgramSettings):
         """What uvicorn needs besides host and port: the log level and the socket's limits."""
         return {"log_level": self.log_level, "ws_max_size": self.ws_max_message_bytes}
 
+    clock_check: bool = Field(
+        default=True,
+        description="refuse commands while the clock is earlier than the last event; turn "
+        "off only to recover from a date typed far in the future",
+    )
+    health_check_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="how often the server looks at its storage and clock, and tries again "
+        "a database that was not ready",
+    )
+    backup_dir: Path | None = Field(
+        default=None, description="where `antrean backup` keeps generations (default: "
+        "backups/ in the data directory)",
+    )
+    backup_generations: int = Field(
+        default=14, ge=1, description="backups kept; the oldest beyond this are deleted",
+    )
+    backup_copy_to: str | None = Field(
+        default=None,
+        description="a second place for every backup: a mounted USB stick's folder, or "
+        "user@host:folder over SSH (rsync)",
+    )
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'antrean.db'}"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @classmethod
     def default_file_path(cls) -> Path | None:

@@ -7,6 +7,7 @@ the same checks, the same answer and the same events whichever way it came.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,15 @@ class EventBus(Protocol):
     def publish(self, events: list[EventView]) -> None: ...
 
 
+class CommandWatch(Protocol):
+    """Told about every command: may refuse it before it changes anything, and
+    hears how it ended (the clock check, the metrics, the storage watch)."""
+
+    def check(self, now: datetime) -> None: ...
+
+    def finished(self, command: str, result: str, seconds: float) -> None: ...
+
+
 class NoBus:
     def publish(self, events: list[EventView]) -> None:
         pass
@@ -96,6 +106,7 @@ class Operations:
         self.bus: EventBus = bus or NoBus()
         self.clock = clock
         self.request_log_age = timedelta(hours=request_log_hours)
+        self.watches: list[CommandWatch] = []
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         """Run `work` in one write transaction; a repeated request id replays its answer.
@@ -156,7 +167,45 @@ class Operations:
     def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
         """Check permission and carry out one command from the wire contract."""
         handler = _HANDLERS[type(command)]
-        return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
+
+        def work(repo: RecordingRepository, now: datetime) -> Outcome:
+            for watch in self.watches:
+                watch.check(now)
+            return handler(repo, now, caller, command)
+
+        started = time.perf_counter()
+        result = "error"
+        try:
+            outcome = self.run(caller, request_id, work)
+            result = "ok" if outcome.status != 204 else "nothing"
+            return outcome
+        except QueueError as refusal:
+            result = refusal.code
+            raise
+        except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
+            if not storage_failure(error):
+                raise
+            result = "storage_unavailable"
+            raise QueueError("storage_unavailable", {"detail": str(error)[:200]}) from error
+        finally:
+            seconds = time.perf_counter() - started
+            for watch in self.watches:
+                watch.finished(command.type, result, seconds)
+
+
+# SQLite's FULL, READONLY, IOERR and CANTOPEN (the low byte of an extended code);
+# PostgreSQL's disk_full and io_error.
+STORAGE_SQLITE_CODES = {13, 8, 10, 14}
+STORAGE_SQLSTATES = {"53100", "58030"}
+
+
+def storage_failure(error: Exception) -> bool:
+    """The database could not write: a full disk, a read-only or failing card."""
+    cause = getattr(error, "orig", None) or error
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in STORAGE_SQLITE_CODES
+    return getattr(cause, "sqlstate", None) in STORAGE_SQLSTATES
 
 
 def _transient(error: Exception) -> bool:
