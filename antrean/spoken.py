@@ -114,7 +114,7 @@ def check_wording(wording: str) -> str:
     unknown = fields - WORDING_FIELDS
     if unknown:
         raise WordingError(
-            f"the wording may name {{code}}, {{counter}} and {{service}}, not "
+            "the wording may name {code}, {counter} and {service}, not "
             + ", ".join(f"{{{name}}}" for name in sorted(unknown))
         )
     if not wording.strip():

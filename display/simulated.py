@@ -10,6 +10,7 @@ either way the rendered call is kept as a WAV file beside the frames.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -107,8 +108,6 @@ def run_simulated(settings: DisplaySettings) -> int:
         sim = simulated_display(settings)
         await sim.app.run(sim.stop)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0
