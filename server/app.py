@@ -19,6 +19,7 @@ from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.store.migrate import upgrade
 from server.web import status
+from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
 
@@ -60,6 +61,9 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
+    app.include_router(tv.router)
+    app.include_router(tv.api, prefix=API_PREFIX)
+    app.mount("/tv/static", tv.static, name="tv-static")
     app.include_router(endpoint.router)
 
     @app.get("/healthz", include_in_schema=False)
