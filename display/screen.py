@@ -40,6 +40,10 @@ class PygameScreen:
     def __init__(self, settings: ScreenSettings) -> None:
         if settings.driver:
             os.environ["SDL_VIDEODRIVER"] = settings.driver
+        if settings.driver == "offscreen":
+            # Pictures only: draw into SDL's own memory rather than through a (software)
+            # OpenGL texture that is uploaded whole at every update.
+            os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         pygame.display.init()
         driver = pygame.display.get_driver()
         fullscreen = settings.mode == "fullscreen" and driver not in ("offscreen", "dummy")

@@ -52,9 +52,13 @@ def find_font(style: Style) -> Path | None:
 
 
 class _Lru(OrderedDict[Hashable, object]):
-    def __init__(self, limit: int) -> None:
+    """Least recently used entries go first, past `limit` entries or `budget` weight."""
+
+    def __init__(self, limit: int, budget: int | None = None) -> None:
         super().__init__()
         self.limit = limit
+        self.budget = budget
+        self.weight = 0
 
     def get_item(self, key: Hashable) -> object | None:
         value = self.get(key)
@@ -62,15 +66,24 @@ class _Lru(OrderedDict[Hashable, object]):
             self.move_to_end(key)
         return value
 
-    def put(self, key: Hashable, value: object) -> None:
+    def put(self, key: Hashable, value: object, weight: int = 0) -> None:
+        if key in self:
+            self.weight -= _weight(self.pop(key))
         self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
+        self.weight += weight
+        while len(self) > self.limit or (
+            self.budget is not None and self.weight > self.budget and len(self) > 1
+        ):
+            _, dropped = self.popitem(last=False)
+            self.weight -= _weight(dropped)
+
+
+def _weight(value: object) -> int:
+    return value.get_width() * value.get_height() if isinstance(value, pygame.Surface) else 0
 
 
 class Typesetter:
-    def __init__(self, render_cache: int = 600) -> None:
+    def __init__(self, render_cache: int = 600, render_pixels: int = 3_000_000) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.paths: dict[Style, str | None] = {
@@ -78,7 +91,9 @@ class Typesetter:
         }
         self._fonts: dict[tuple[Style, int], pygame.font.Font] = {}
         self._fits: _Lru = _Lru(4000)
-        self._rendered: _Lru = _Lru(render_cache)
+        # Pixels, not entries: the called number alone is a megapixel at 1080 lines.
+        # 3 Mpx of 32-bit surfaces is 12 MB: more than a whole 1080p screen of text.
+        self._rendered: _Lru = _Lru(render_cache, render_pixels)
         self.renders = 0  # how many texts were actually rendered (the bench and tests look)
 
     @property
@@ -173,7 +188,7 @@ class Typesetter:
         if pygame.display.get_surface() is not None:
             surface = surface.convert()
         self.renders += 1
-        self._rendered.put(key, surface)
+        self._rendered.put(key, surface, surface.get_width() * surface.get_height())
         return surface
 
     def draw_line(

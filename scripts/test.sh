@@ -7,6 +7,9 @@ source scripts/setup-env.sh
 source scripts/postgres.sh
 
 need_debian chromium chromium fonts-dejavu-core
+need_debian espeak-ng espeak-ng
+need_debian tesseract tesseract-ocr tesseract-ocr-eng
+need_debian /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf fonts-dejavu-core fonts-dejavu-extra
 ensure_venv dev
 start_test_postgres
 echo "==> ruff"
