@@ -22,6 +22,7 @@ import uvicorn
 
 from kiosk.settings import KioskSettings
 from kiosk.simulated import Keyboard, simulated_kiosk
+from launcher.demo_display import start_wall
 from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD, DEMO_SITE
@@ -58,11 +59,13 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     print(f"antrean demo running at {base}  (API docs: {base}/docs)  — Ctrl-C stops it")
+    wall = start_wall(settings, base)
     try:
         asyncio.run(_office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token)))
     except KeyboardInterrupt:
         pass
     finally:
+        wall.stop()
         server.should_exit = True
         thread.join(timeout=10)
     return 0
