@@ -44,8 +44,8 @@ class ServerClock:
 
     def now(self) -> datetime:
         """The office's local time now (the Pi's clock until the server has spoken)."""
-        if self._told is None:
-            return datetime.now(UTC).astimezone(self.zone)
+        if self._told is None:  # the Pi's own clock and zone until the server has spoken
+            return datetime.now(UTC).astimezone()
         return (self._told + timedelta(seconds=self._monotonic() - self._told_at)).astimezone(
             self.zone
         )
