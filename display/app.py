@@ -280,7 +280,7 @@ class DisplayApp:
         return DeviceHealth(
             version=antrean.__version__,
             uptime_seconds=max(0.0, self.monotonic() - self._started),
-            detail=("; ".join(self.problems) or None) and "; ".join(self.problems)[:300],
+            detail="; ".join(self.problems)[:300] or None,
             extra={
                 "screen": f"{w}x{h}",
                 "voice": self.voice.name[:100],
