@@ -99,6 +99,7 @@ def demo_snapshot() -> Any:
         SiteInfo,
         TicketView,
     )
+    from antrean.vocabulary import CounterState, Priority, TicketStatus
     from server.demo_office import demo_spec
 
     now = datetime.now(UTC)
@@ -109,9 +110,10 @@ def demo_snapshot() -> Any:
         for i, s in enumerate(spec.services)
     ]
     counters = [
-        CounterView(number=c.number, name=c.name, state="open", services=c.services,
+        CounterView(number=c.number, name=c.name, state=CounterState.OPEN, services=c.services,
                     current=TicketView(id=c.number, code=f"C{c.number:03d}", service="C",
-                                       priority="none", status="serving", counter=c.number,
+                                       priority=Priority.NONE, status=TicketStatus.SERVING,
+                                       counter=c.number,
                                        issued_at=now, called_at=now, call_count=1))
         for c in spec.counters
     ]
