@@ -16,11 +16,19 @@ from launcher import (
     backup_command,
     counter_command,
     demo_command,
+    display_command,
     kiosk_command,
     server_commands,
 )
 
-COMMAND_MODULES = (server_commands, demo_command, kiosk_command, counter_command, backup_command)
+COMMAND_MODULES = (
+    server_commands,
+    demo_command,
+    kiosk_command,
+    display_command,
+    counter_command,
+    backup_command,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from counter.settings import CounterSettings
 from kiosk.settings import KioskSettings
 from kiosk.simulated import simulated_kiosk
 from launcher import demo_counters
+from launcher.demo_display import start_wall
 from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD, DEMO_SITE
@@ -59,6 +60,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     print(f"antrean demo running at {base}  (API docs: {base}/docs)  — Ctrl-C stops it")
     print(f"officer console: {base}/console  (petugas1 / {DEMO_PASSWORD})")
     keypads = demo_counters.keypad_settings(base, keypad_tokens, speed)
+    wall = start_wall(settings, base)
     try:
         asyncio.run(
             _office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token), keypads)
@@ -66,6 +68,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        wall.stop()
         server.should_exit = True
         thread.join(timeout=10)
     return 0

@@ -21,6 +21,7 @@ from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.web import pages, signin, status
 from server.web.console import routes as console
+from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
 
@@ -77,6 +78,9 @@ def create_app(
     for page_router in (signin.router, console.router):
         app.include_router(page_router)
     pages.install(app, settings)
+    app.include_router(tv.router)
+    app.include_router(tv.api, prefix=API_PREFIX)
+    app.mount("/tv/static", tv.static, name="tv-static")
     app.include_router(endpoint.router)
     app.include_router(healthz.router)
 

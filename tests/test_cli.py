@@ -138,3 +138,6 @@ def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> No
     pictures = list((tmp_path / "data" / "kiosk-output").glob("ticket-*.png"))
     assert pictures, "every printed ticket is also a picture"
     assert (tmp_path / "data" / "kiosk-output" / "printer.bin").stat().st_size > 0
+    assert "display  browser wall (a smart TV): open http" in done.stdout
+    assert "display  shows" in done.stdout, "the wall showed a call"
+    assert list((tmp_path / "data" / "display-output").glob("frame-*.png"))

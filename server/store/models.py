@@ -271,3 +271,24 @@ class RequestRecord(SQLModel, table=True):
     status_code: int
     response: dict[str, Any] = _json_column(dict)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class DisplayPairing(SQLModel, table=True):
+    """A one-time code that turns a browser (a smart TV) into a display device.
+
+    Only the code's hash is kept. Claiming it creates the display device, whose
+    token the browser keeps in a cookie; `options` (services, counters, sound,
+    wording) say what that TV's wall shows and says.
+    """
+
+    __tablename__ = "display_pairings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=120)
+    options: dict[str, Any] = _json_column(dict)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = _utc_column()
+    device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)
