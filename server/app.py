@@ -16,6 +16,7 @@ from server.auth import SignInThrottle
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
 from server.realtime import endpoint
+from server.realtime.asgi import SocketFirst
 from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
@@ -51,7 +52,7 @@ def create_app(
                 await realtime.stop()
                 db.dispose()
 
-    app = FastAPI(
+    app = SocketFirst(
         title="antrean",
         version=__version__,
         description="Queue engine for Indonesian public-service offices.",
@@ -81,7 +82,7 @@ def create_app(
     app.include_router(tv.router)
     app.include_router(tv.api, prefix=API_PREFIX)
     app.mount("/tv/static", tv.static, name="tv-static")
-    app.include_router(endpoint.router)
+    endpoint.install(app, realtime)
     app.include_router(healthz.router)
 
     return app

@@ -117,8 +117,15 @@ class ServerSettings(ProgramSettings):
         return self
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """What uvicorn needs besides host and port: the log level and the socket's limits."""
-        return {"log_level": self.log_level, "ws_max_size": self.ws_max_message_bytes}
+        """What uvicorn needs besides host and port: the log level, the socket's limits,
+        and the websocket protocol that holds least per idle connection."""
+        from server.realtime.connection import protocol_class
+
+        return {
+            "log_level": self.log_level,
+            "ws_max_size": self.ws_max_message_bytes,
+            "ws": protocol_class(),
+        }
 
     clock_check: bool = Field(
         default=True,

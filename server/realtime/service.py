@@ -26,6 +26,7 @@ from server.store.database import Database
 log = logging.getLogger(__name__)
 
 BUSY_LOG_EVERY = 10.0
+REFRESH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Realtime:
         self._busy_logged_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._checks: set[asyncio.Task[None]] = set()
+        self.refresh_rounds = 0
+        self.refresh_reads = 0
         if fanout is not None:
             fanout.on_revoked = self.device_revoked
             fanout.on_listening = self._check_access_soon
@@ -144,18 +147,51 @@ class Realtime:
 
     async def _refresh(self) -> None:
         """Now and then every socket gets a fresh snapshot (opening hours, waits, the clock),
-        and sockets whose token was revoked meanwhile are closed."""
+        and the open sockets' tokens are checked once more, in case a notice was lost.
+
+        The work is spread over the period, one office at a time, so a round is
+        never a burst: one token query for the whole process, then one snapshot read
+        per office, shared by all its sockets.
+        """
         period = self.settings.ws_refresh_seconds
+        # Processes started together should not refresh together.
+        await asyncio.sleep(period * random.uniform(0.1, 1.0))
         while True:
-            await asyncio.sleep(period * random.uniform(0.9, 1.1))
+            started = asyncio.get_running_loop().time()
             try:
-                await self.refresh_all()
+                await self.refresh_round(pace=period)
             except Exception:
                 log.exception("refreshing the sockets failed")
+            spent = asyncio.get_running_loop().time() - started
+            await asyncio.sleep(max(0.0, period * random.uniform(0.9, 1.1) - spent))
 
-    async def refresh_all(self) -> None:
-        for session in await self.check_access():
-            session.outbox.want_snapshot("refresh")
+    async def refresh_round(self, pace: float = 0.0) -> None:
+        """Check every token (one query), then send each office's sockets one fresh
+        snapshot; with `pace`, the offices are spread over that many seconds."""
+        await self.check_access()
+        sites = self.hub.sites()
+        gap = pace / len(sites) if sites else 0.0
+        for site in sites:
+            await self.refresh_site(site)
+            self.refresh_reads += 1
+            if gap:
+                await asyncio.sleep(gap)
+        self.refresh_rounds += 1
+
+    async def refresh_site(self, site: str) -> None:
+        """One snapshot read for the office, the same frame to every socket watching it."""
+        for _ in range(REFRESH_ATTEMPTS):
+            shared = await self.snapshots.fresh(site)
+            last = self.hub.last_seq(site)
+            if last is not None and last > shared.seq:
+                # An event newer than the read has gone out already: a socket that
+                # took it must not step back. Read again.
+                continue
+            frame = shared.frame("refresh")
+            for subscriber in self.hub.subscribers(site):
+                subscriber.refreshed(shared.seq, frame)
+            return
+        log.info("office %s too busy to refresh this round; its sockets get deltas", site)
 
     async def check_access(self) -> list[DeviceSession]:
         """Close the sockets whose token no longer works; returns the others."""

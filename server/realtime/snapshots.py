@@ -61,6 +61,15 @@ class Snapshots:
                 return reading.result()
         return await self._fresh(site)
 
+    async def fresh(self, site: str) -> SharedSnapshot:
+        """A snapshot read now (or by a read already under way), for the periodic refresh."""
+        reading = self._reading.get(site)
+        if reading is not None:
+            await asyncio.wait({reading})
+            if not reading.cancelled():
+                return reading.result()
+        return await self._fresh(site)
+
     def _usable(self, site: str, shared: SharedSnapshot) -> bool:
         fresh = time.monotonic() - shared.made_at <= self._max_age
         return fresh and self._complete(site, shared)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from antrean.protocol import EventView
 from antrean.vocabulary import EventType
 from server.realtime.hub import Hub
-from server.realtime.outbox import Delta, Outbox, SnapshotWanted
+from server.realtime.outbox import Delta, Outbox, SnapshotReady, SnapshotWanted
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -28,6 +28,9 @@ class Collector:
     def deliver(self, seq: int, frame: str) -> None:
         assert json.loads(frame)["event"]["seq"] == seq
         self.seqs.append(seq)
+
+    def refreshed(self, seq: int, frame: str) -> None:
+        raise AssertionError("the hub hands out events only")
 
 
 def test_out_of_order_batches_from_many_threads_come_out_in_order() -> None:
@@ -125,18 +128,23 @@ def test_news_of_a_commit_without_its_event_fetches_it() -> None:
 
 def test_the_outbox_swaps_a_backlog_for_one_snapshot_and_keeps_answers() -> None:
     async def scenario() -> None:
-        box = Outbox(delta_limit=3, frame_limit=2)
+        wakes: list[int] = []
+        box = Outbox(delta_limit=3, frame_limit=2, wake=lambda: wakes.append(len(box)))
         box.put_delta(1, "d1")
         box.put_frame("answer-1")
         for seq in range(2, 6):
             box.put_delta(seq, f"d{seq}")
         box.put_delta(6, "d6")
-        items = [await box.get() for _ in range(len(box))]
+        assert wakes[:2] == [1, 2]  # told each time something is put in
+        items = [box.take() for _ in range(len(box))]
         assert items == ["answer-1", SnapshotWanted("behind"), Delta(5, "d5"), Delta(6, "d6")]
+        assert box.take() is None and len(box) == 0
         assert box.resyncs == 1
         box.want_snapshot("resync")
         box.want_snapshot("refresh")  # one waiting request covers both
-        assert [await box.get()] == [SnapshotWanted("resync")] and len(box) == 0
+        assert [box.take()] == [SnapshotWanted("resync")] and len(box) == 0
+        box.put_snapshot(9, "s9")
+        assert box.take() == SnapshotReady(9, "s9")
         box.put_frame("a")
         await asyncio.wait_for(box.room(), 1)  # one answer waits: room for another
         box.put_frame("b")
@@ -144,7 +152,7 @@ def test_the_outbox_swaps_a_backlog_for_one_snapshot_and_keeps_answers() -> None
         waiting = asyncio.ensure_future(box.room())
         await asyncio.sleep(0.05)
         assert not waiting.done()
-        assert await box.get() == "a"
+        assert box.take() == "a"
         await asyncio.wait_for(waiting, 1)
 
     asyncio.run(scenario())
