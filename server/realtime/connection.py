@@ -10,8 +10,8 @@ slotted objects that behave the same for uvicorn's use of them, and lets go
 of the handshake once accepted. Everything else is uvicorn's own code.
 
 If a uvicorn release changes what this relies on, `protocol_class()` says so
-in the log and the stock protocol is used: the server works as before, only
-heavier per connection.
+in the log and uvicorn's protocol is used unchanged: the server works as
+before, only heavier per connection.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import asyncio
 import logging
 from functools import cache
 from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 log = logging.getLogger(__name__)
 
@@ -89,29 +91,28 @@ class Flag:
         return True
 
 
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O websocket protocol with the lighter queue and flag.
+
+    Defined at module level: `--workers` hands it to each worker process by name.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = MessageQueue()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":
+            # Used only to answer the handshake, which has gone out now.
+            self.request = None  # type: ignore[assignment]
+            self.response = None  # type: ignore[assignment]
+
+
 @cache
-def protocol_class() -> type[asyncio.Protocol] | str:
-    """The lean protocol, or "auto" (uvicorn's own choice) if it cannot be made."""
-    try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import (
-            WebSocketsSansIOProtocol,
-        )
-    except ImportError:
-        log.info("uvicorn has no sans-I/O websocket protocol: using its default")
-        return "auto"
-    class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.queue = MessageQueue()  # type: ignore[assignment]
-            self.writable = Flag()  # type: ignore[assignment]
-
-        async def send(self, message: Any) -> None:
-            await super().send(message)
-            if message["type"] == "websocket.accept":
-                # Used only to answer the handshake, which has gone out now.
-                self.request = None  # type: ignore[assignment]
-                self.response = None  # type: ignore[assignment]
-
+def protocol_class() -> type[asyncio.Protocol]:
+    """The lean protocol, or uvicorn's own if this uvicorn's differs from what it relies on."""
     used = {
         name
         for method in vars(WebSocketsSansIOProtocol).values()
