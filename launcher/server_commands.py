@@ -114,9 +114,13 @@ def _server(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     if args.workers != 1:
+        from server.web.session import server_secret
+
         _check_workers(settings, args.workers)
-        # Migrate once here, not in N workers at once; each finds the schema current.
+        # Migrate, and make the pages' secret, once here rather than in N workers at
+        # once: each then finds the schema current and the same secret.
         _database().dispose()
+        server_secret(settings)
         # Each worker builds its own app from the same settings (file and environment).
         uvicorn.run(
             "server.app:create_app", factory=True, host=host, port=port,

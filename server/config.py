@@ -47,6 +47,12 @@ class ServerSettings(ProgramSettings):
         default=48, gt=0, description="how long request ids are remembered for retries"
     )
     log_level: LogLevel = "info"
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="addresses of reverse proxies (comma-separated, or *) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed: the client's address for "
+        "sign-in throttling and logs, https for secure cookies",
+    )
     fanout: Literal["auto", "memory", "postgres"] = Field(
         default="auto",
         description=(
@@ -125,6 +131,8 @@ class ServerSettings(ProgramSettings):
             "log_level": self.log_level,
             "ws_max_size": self.ws_max_message_bytes,
             "ws": protocol_class(),
+            "proxy_headers": True,
+            "forwarded_allow_ips": self.trusted_proxies,
         }
 
     clock_check: bool = Field(
