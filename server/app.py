@@ -20,6 +20,7 @@ from server.realtime.asgi import SocketFirst
 from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
+from server.threads import connections_needed, size_thread_pools
 from server.web import pages, signin, status
 from server.web.console import routes as console
 from server.web.tv import routes as tv
@@ -34,7 +35,10 @@ def create_app(
     bus: EventBus | None = None,
 ) -> FastAPI:
     settings = settings or ServerSettings.load()
-    db = Database(settings.database)
+    db = Database(
+        settings.database,
+        pool_size=connections_needed(settings.command_threads, settings.background_threads),
+    )
     hub, fanout = make_fanout(settings, db)
     operations = Operations(db, None, clock, settings.request_log_hours)
     realtime = Realtime(settings, operations, hub, fanout)
@@ -44,6 +48,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, READY and the watchdog's pings: see server/supervision.py.
+        size_thread_pools(settings.command_threads, settings.background_threads)
         async with supervisor.running():
             await realtime.start()
             try:

@@ -61,6 +61,16 @@ class ServerSettings(ProgramSettings):
             "postgres when the database is PostgreSQL"
         ),
     )
+    command_threads: int = Field(
+        default=16, ge=1, le=256,
+        description="threads that run commands, REST requests and socket hellos; each "
+        "holds one database connection at a time",
+    )
+    background_threads: int = Field(
+        default=4, ge=1, le=64,
+        description="threads for the sockets' snapshot reads, token checks and health "
+        "writes; the database pool is command_threads + background_threads",
+    )
     ws_max_frame_bytes: int = Field(
         default=MAX_FRAME_BYTES, ge=1024, description="largest frame a device may send"
     )

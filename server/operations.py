@@ -63,6 +63,14 @@ class CommandWatch(Protocol):
     def finished(self, command: str, result: str, seconds: float) -> None: ...
 
 
+class Announcer(Protocol):
+    """Tells other server processes about a command's events, inside its transaction."""
+
+    def notices(self, events: list[EventView]) -> list[tuple[str, str]]:
+        """(channel, payload) pairs for PostgreSQL's NOTIFY, sent at commit or never."""
+        ...
+
+
 class NoBus:
     def publish(self, events: list[EventView]) -> None:
         pass
@@ -84,11 +92,19 @@ class RecordingRepository(SqlRepository):
     def _setup(self, connection: Any, dialect: str) -> None:
         super()._setup(connection, dialect)
         self.appended = []
+        self.notices: list[tuple[str, str]] = []
 
     def add(self, item: Ticket | Event) -> None:
         super().add(item)
         if isinstance(item, Event):
             self.appended.append(item)
+
+    def write_changes(self) -> None:
+        super().write_changes()
+        # With the last writes, in the same round trip; PostgreSQL delivers them at commit.
+        for channel, payload in self.notices:
+            self._execute("SELECT pg_notify(%s, %s)", (channel, payload))
+        self.notices.clear()
 
 
 Work = Callable[[RecordingRepository, datetime], Outcome]
@@ -107,6 +123,7 @@ class Operations:
         self.clock = clock
         self.request_log_age = timedelta(hours=request_log_hours)
         self.watches: list[CommandWatch] = []
+        self.announcer: Announcer | None = None
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         """Run `work` in one write transaction; a repeated request id replays its answer.
@@ -137,6 +154,8 @@ class Operations:
                 repo.answer_request(record_id, outcome.status, outcome.body or {})
             site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
             events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
+            if events and self.announcer is not None:
+                repo.notices = self.announcer.notices(events)
             repo.commit()
         if events:
             self.bus.publish(events)

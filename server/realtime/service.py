@@ -73,9 +73,12 @@ class Realtime:
         self._checks: set[asyncio.Task[None]] = set()
         self.refresh_rounds = 0
         self.refresh_reads = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The event loop it runs on (for work handed over from other threads)."""
         if fanout is not None:
             fanout.on_revoked = self.device_revoked
             fanout.on_listening = self._check_access_soon
+            operations.announcer = fanout
 
     @property
     def bus(self) -> EventBus:
@@ -111,6 +114,7 @@ class Realtime:
             )
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         if self.settings.quiet_gc:
             quiet_collector()
         self.hub.attach()
