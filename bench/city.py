@@ -78,6 +78,8 @@ SATURATED_P99 = 1.0
 GOAL_P99 = 0.250
 GOAL_CPU_MS = 3.0
 GOAL_KIB = 20.0
+BASELINE_COMMANDS = 600
+STATEMENTS_SHOWN = 14
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -115,7 +117,8 @@ def postgres_cluster(max_connections: int) -> Iterator[Cluster]:
     )
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-        f"-c max_connections={max_connections}"
+        f"-c max_connections={max_connections} "
+        "-c shared_preload_libraries=pg_stat_statements"  # which statements cost what
     )
     subprocess.run(
         [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
@@ -129,6 +132,24 @@ def postgres_cluster(max_connections: int) -> Iterator[Cluster]:
             cwd="/tmp", stdout=subprocess.DEVNULL, check=False,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def statement_stats(url: str, reset: bool = False) -> list[tuple[str, int, float]]:
+    """(statement, calls, total milliseconds) by pg_stat_statements, costliest first."""
+    import psycopg
+
+    from server.realtime.postgres import libpq_url
+
+    with psycopg.connect(libpq_url(url), autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if reset:
+            connection.execute("SELECT pg_stat_statements_reset()")
+            return []
+        rows = connection.execute(
+            "SELECT query, calls, total_exec_time FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC"
+        ).fetchall()
+    return [(" ".join(str(q).split()), int(c), float(t)) for q, c, t in rows]
 
 
 # --- /proc --------------------------------------------------------------------------------
@@ -216,6 +237,39 @@ def prepare_city(url: str, offices: int, displays: int) -> list[Office]:
     db.dispose()
     print(f"\r  {offices} offices ready in {time.monotonic() - started:.0f} s" + " " * 20)
     return city
+
+
+# --- the baseline: the same commands straight through the engine ---------------------------
+
+
+def engine_baseline(url: str, city: list[Office], commands: int, seed: int) -> float:
+    """Client CPU per command for issue/call-next through `Operations.execute` in this
+    process, on the same cluster and offices: what a command costs with no HTTP, no
+    sockets, no fanout."""
+    from antrean.protocol import CallNextCommand, IssueTicketCommand
+    from antrean.vocabulary import Role
+    from server.engine.errors import QueueError
+    from server.operations import Operations
+    from server.permissions import Caller
+    from server.store.database import Database
+
+    db = Database(url)
+    operations = Operations(db)
+    admin = Caller(label="user:baseline", site_id=None, role=Role.ADMIN)
+    chooser = random.Random(seed)
+    started = time.process_time()
+    for n in range(commands):
+        office = chooser.choice(city).code
+        command: Any = (
+            IssueTicketCommand(site=office, service=chooser.choice(ISSUED_SERVICES))
+            if n % 2 == 0
+            else CallNextCommand(site=office, counter=chooser.randint(1, COUNTERS))
+        )
+        with contextlib.suppress(QueueError):
+            operations.execute(admin, command, f"baseline-{n}")
+    spent = time.process_time() - started
+    db.dispose()
+    return spent / commands
 
 
 # --- a lean HTTP/1.1 client (the load generator must not be the bottleneck) --------------
@@ -493,7 +547,7 @@ def ms(values: list[float], q: float) -> str:
     return f"{percentile(values, q) * 1000:.0f}" if values else "-"
 
 
-def report(window: Window, processes: int) -> None:
+def report(window: Window, processes: int, baseline: float) -> None:
     done = len(window.answered)
     commands = done / window.seconds if window.seconds else 0.0
     print(f"\n  rate {window.rate:g}/s offered: {window.sent} sent, {done} answered "
@@ -512,7 +566,8 @@ def report(window: Window, processes: int) -> None:
               f"{window.refreshes}")
     per_command = 1000 / done if done else 0.0
     print(f"    CPU per command         server {window.server_cpu * per_command:.2f} ms "
-          f"({processes} processes), PostgreSQL {window.postgres_cpu * per_command:.2f} ms, "
+          f"({processes} processes; {window.server_cpu * per_command / baseline:.1f}x the "
+          f"engine alone), PostgreSQL {window.postgres_cpu * per_command:.2f} ms, "
           f"load generator {window.client_cpu * per_command:.2f} ms")
     print(f"    deliveries by snapshot instead of delta: {window.by_snapshot}; "
           f"seq gaps seen by displays: {window.gaps}")
@@ -526,7 +581,7 @@ def saturated(window: Window) -> bool:
 
 async def measure(
     city: list[Office], ports: list[int], server_pids: list[int], cluster: Cluster,
-    args: argparse.Namespace,
+    args: argparse.Namespace, baseline: float,
 ) -> None:
     screens = Screens()
     sockets: list[ClientConnection] = []
@@ -560,6 +615,8 @@ async def measure(
     windows: list[Window] = []
     profiled: dict[str, float] = {}
     profiled_cpu = 0.0
+    statements: list[tuple[str, int, float]] = []
+    statements_per = 1
     profile_rate = args.profile_rate if args.profile else None
     for rate in args.rates:
         window = Window(rate)
@@ -569,6 +626,7 @@ async def measure(
         spy_folder = Path(tempfile.mkdtemp(prefix="antrean-city-spy-"))
         if rate == profile_rate:
             spies = profile(server_pids, args.seconds * 0.8, spy_folder)
+            statement_stats(cluster.url, reset=True)
         print(f"\n  {rate:g} commands/s for {args.seconds:g} s …", flush=True)
         started = time.monotonic()
         await load.run(window, args.seconds)
@@ -583,11 +641,14 @@ async def measure(
         window.gaps = screens.gaps - gaps
         for spy in spies:
             spy.wait()
+        if rate == profile_rate:
+            statements = statement_stats(cluster.url)
+            statements_per = max(1, len(window.answered))
         if spies:
             profiled = breakdown(spy_folder)
             profiled_cpu = window.server_cpu * 1000 / max(1, len(window.answered))
         shutil.rmtree(spy_folder, ignore_errors=True)
-        report(window, len(server_pids))
+        report(window, len(server_pids), baseline * 1000)
         windows.append(window)
 
     for task in listeners:
@@ -599,14 +660,18 @@ async def measure(
         pool.close()
 
     print("\nSummary")
+    print(f"engine alone (Operations.execute in the bench's process, same cluster): "
+          f"{baseline * 1000:.2f} ms of CPU per command")
     print(f"{'rate/s':>7} {'done/s':>7} {'rtt p99':>8} {'call→all p50':>13} {'p99':>6} "
-          f"{'max':>6} {'server ms':>9} {'pg ms':>6} {'by snapshot':>11} {'missed':>6}")
+          f"{'max':>6} {'server ms':>9} {'ratio':>6} {'pg ms':>6} {'by snapshot':>11} "
+          f"{'missed':>6}")
     for w in windows:
         done = len(w.answered)
         per = 1000 / done if done else 0.0
         print(f"{w.rate:>7g} {done / w.seconds:>7.1f} {ms(w.answered, 0.99):>8} "
               f"{ms(w.call_to_all, 0.5):>13} {ms(w.call_to_all, 0.99):>6} "
               f"{ms(w.call_to_all, 1.0):>6} {w.server_cpu * per:>9.2f} "
+              f"{w.server_cpu * per / (baseline * 1000):>5.1f}x "
               f"{w.postgres_cpu * per:>6.2f} {w.by_snapshot:>11} {w.missed:>6}")
     first = next((w.rate for w in windows if saturated(w)), None)
     print("saturation: " + (f"at {first:g} commands/s" if first is not None else
@@ -618,6 +683,14 @@ async def measure(
         print(f"goals at 150/s: call → every display p99 {p99 * 1000:.0f} ms "
               f"(≤ {GOAL_P99 * 1000:.0f}), server CPU {cpu:.2f} ms per command "
               f"(≤ {GOAL_CPU_MS:g})")
+    if statements:
+        calls = sum(c for _, c, _ in statements)
+        spent = sum(t for _, _, t in statements)
+        print(f"\nPostgreSQL at {profile_rate:g}/s: {calls / statements_per:.1f} statements and "
+              f"{spent / statements_per:.2f} ms of execution per command; the costliest:")
+        for query, count, total in statements[:STATEMENTS_SHOWN]:
+            share = total / statements_per
+            print(f"  {share:6.3f} ms {count / statements_per:5.2f}x  {query[:90]}")
     if profiled:
         print(f"\nWhere the servers' CPU went at {profile_rate:g}/s "
               f"(py-spy, GIL holder sampled; {profiled_cpu:.2f} ms per command):")
@@ -648,6 +721,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.getloadavg()[0]:.1f}")
     with postgres_cluster(max_connections=100 + 50 * args.processes) as cluster:
         city = prepare_city(cluster.url, args.offices, args.displays)
+        baseline = engine_baseline(cluster.url, city, BASELINE_COMMANDS, args.seed)
+        print(f"  engine alone: {baseline * 1000:.2f} ms of CPU per command "
+              f"({BASELINE_COMMANDS} commands through Operations.execute)")
         ports = [free_port() for _ in range(args.processes)]
         env = {
             "ANTREAN_DATABASE_URL": cluster.url, "ANTREAN_FANOUT": "postgres",
@@ -663,7 +739,7 @@ def main(argv: list[str] | None = None) -> int:
                     process(command, {**env, "ANTREAN_DATA_DIR": str(data)}, port_open(port))
                 ))
                 print(f"  server process {n + 1}: pid {pids[-1]}, port {port}")
-            run_loop(measure(city, ports, pids, cluster, args))
+            run_loop(measure(city, ports, pids, cluster, args, baseline))
     return 0
 
 

@@ -23,6 +23,7 @@ from server.security import (
     verify_password,
 )
 from server.store.models import Device, User, UserToken
+from server.store.repository import SqlRepository
 
 ACCESS_CHANNEL = "antrean_access"
 """PostgreSQL NOTIFY channel on which revocations reach every server process."""
@@ -31,9 +32,15 @@ THROTTLE_MAX_TRACKED = 10_000
 
 
 def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
+    return caller_in(SqlRepository(session), token, now)
+
+
+def caller_in(repo: SqlRepository, token: str, now: datetime) -> Caller:
+    """The caller behind `token`, read in `repo`'s transaction (a command's own, so a
+    command costs no transaction of its own to find out who sent it)."""
     digest = token_digest(token)
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = session.exec(select(Device).where(Device.token_hash == digest)).first()
+        device = repo.device_by_token(digest)
         if device is None:
             raise QueueError("not_authenticated")
         if device.revoked_at is not None:
@@ -46,9 +53,9 @@ def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
             device_id=device.id,
         )
     if token.startswith(USER_TOKEN_PREFIX):
-        row = session.exec(select(UserToken).where(UserToken.token_hash == digest)).first()
+        row = repo.user_token(digest)
         if row is not None and not row.revoked and row.expires_at > now:
-            user = session.get(User, row.user_id)
+            user = repo.user(row.user_id)
             if user is not None and user.active:
                 return user_caller(user)
     raise QueueError("not_authenticated")

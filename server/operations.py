@@ -32,6 +32,7 @@ from antrean.protocol import (
     TransferCommand,
 )
 from antrean.vocabulary import Channel, DeviceKind
+from server.auth import caller_in
 from server.engine import commands as engine
 from server.engine.clock import local_time
 from server.engine.errors import QueueError
@@ -108,6 +109,8 @@ class RecordingRepository(SqlRepository):
 
 
 Work = Callable[[RecordingRepository, datetime], Outcome]
+CallerWork = Callable[[RecordingRepository, datetime, Caller], Outcome]
+Identify = Callable[[RecordingRepository, datetime], Caller]
 
 
 class Operations:
@@ -131,25 +134,29 @@ class Operations:
         A deadlock or serialisation failure between two writers rolled back
         everything, so the command is simply run again.
         """
+        return self._run(lambda _repo, _now: caller, request_id, lambda r, n, _c: work(r, n))
+
+    def _run(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
-                return self._run_once(caller, request_id, work)
+                return self._run_once(identify, request_id, work)
             except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
                 if attempt == TRANSIENT_ATTEMPTS or not _transient(error):
                     raise
         raise AssertionError("unreachable")
 
-    def _run_once(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
+    def _run_once(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
         with self.db.driver_transaction() as connection:
             repo = RecordingRepository.over(connection, self.db.dialect)
             now = self.clock()
+            caller = identify(repo, now)
             record_id = None
             if request_id is not None:
                 claim = self._claim_request(repo, caller, request_id, now)
                 if isinstance(claim, Outcome):
                     return claim
                 record_id = claim
-            outcome = work(repo, now)
+            outcome = work(repo, now, caller)
             if record_id is not None:
                 repo.answer_request(record_id, outcome.status, outcome.body or {})
             site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
@@ -183,19 +190,37 @@ class Operations:
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
-        """Check permission and carry out one command from the wire contract."""
-        handler = _HANDLERS[type(command)]
+    def execute(
+        self, caller: Caller | str, command: Command, request_id: str | None = None
+    ) -> Outcome:
+        """Check permission and carry out one command from the wire contract.
 
-        def work(repo: RecordingRepository, now: datetime) -> Outcome:
+        `caller` is who sends it, or the bearer token they sent: then who that is
+        is read inside the command's own transaction (a REST request costs no
+        transaction, connection or thread of its own to find out).
+        """
+        handler = _HANDLERS[type(command)]
+        identify: Identify
+        if isinstance(caller, str):
+            token = caller
+
+            def identify(repo: RecordingRepository, now: datetime) -> Caller:
+                return caller_in(repo, token, now)
+        else:
+            known = caller
+
+            def identify(repo: RecordingRepository, now: datetime) -> Caller:
+                return known
+
+        def work(repo: RecordingRepository, now: datetime, who: Caller) -> Outcome:
             for watch in self.watches:
                 watch.check(now)
-            return handler(repo, now, caller, command)
+            return handler(repo, now, who, command)
 
         started = time.perf_counter()
         result = "error"
         try:
-            outcome = self.run(caller, request_id, work)
+            outcome = self._run(identify, request_id, work)
             result = "ok" if outcome.status != 204 else "nothing"
             return outcome
         except QueueError as refusal:

@@ -42,3 +42,16 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The bearer token as sent, for a command: who it belongs to is read inside the
+    command's own transaction (`Operations.execute`), on its connection and thread."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise QueueError("not_authenticated")
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(get_token)]

@@ -20,7 +20,17 @@ from sqlmodel import Session
 
 from antrean.vocabulary import Priority
 from server.engine.repository import Place
-from server.store.models import Counter, Event, RequestRecord, Service, Site, Ticket
+from server.store.models import (
+    Counter,
+    Device,
+    Event,
+    RequestRecord,
+    Service,
+    Site,
+    Ticket,
+    User,
+    UserToken,
+)
 from server.store.rows import Table
 from server.store.statements import OPEN_STATUSES, STATEMENTS, Statements
 
@@ -35,7 +45,9 @@ def tables(dialect: str) -> dict[type, Table[Any]]:
     if dialect not in _TABLES:
         _TABLES[dialect] = {
             model: Table(model, dialect)
-            for model in (Site, Service, Counter, Ticket, Event, RequestRecord)
+            for model in (
+                Site, Service, Counter, Ticket, Event, RequestRecord, Device, User, UserToken,
+            )
         }
     return _TABLES[dialect]
 
@@ -353,6 +365,20 @@ class SqlRepository:
         assert row is not None, f"no request {caller}/{request_id}"
         record: RequestRecord = self._tables[RequestRecord].load(row)
         return record
+
+    # --- who is asking --------------------------------------------------------------
+
+    def device_by_token(self, token_hash: str) -> Device | None:
+        row = self._row(self.sql.device_by_token, (token_hash,))
+        return None if row is None else self._tables[Device].load(row)
+
+    def user_token(self, token_hash: str) -> UserToken | None:
+        row = self._row(self.sql.user_token_by_token, (token_hash,))
+        return None if row is None else self._tables[UserToken].load(row)
+
+    def user(self, user_id: int) -> User | None:
+        row = self._row(self.sql.user_by_id, (user_id,))
+        return None if row is None else self._tables[User].load(row)
 
     def answer_request(self, record_id: int, status: int, body: dict[str, Any]) -> None:
         """Keep a command's answer under its request id; written with the last writes."""

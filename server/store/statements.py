@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from antrean.vocabulary import TicketStatus
-from server.store.models import Counter, Event, RequestRecord, Service, Site, Ticket
+from server.store.models import (
+    Counter,
+    Device,
+    Event,
+    RequestRecord,
+    Service,
+    Site,
+    Ticket,
+    User,
+    UserToken,
+)
 
 OPEN_STATUSES = (
     TicketStatus.WAITING,
@@ -37,6 +47,7 @@ def _insert(model: type) -> str:
 
 SITE, SERVICE, COUNTER = _columns(Site), _columns(Service), _columns(Counter)
 TICKET, EVENT, REQUEST = _columns(Ticket), _columns(Event), _columns(RequestRecord)
+DEVICE, USER, USER_TOKEN = _columns(Device), _columns(User), _columns(UserToken)
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,9 @@ class Statements:
     claim_request: str
     earlier_request: str
     answer_request: str
+    device_by_token: str
+    user_token_by_token: str
+    user_by_id: str
 
 
 def _statements(postgres: bool) -> Statements:
@@ -165,6 +179,10 @@ def _statements(postgres: bool) -> Statements:
         ),
         earlier_request=f"SELECT {REQUEST} FROM request_log WHERE caller = ? AND request_id = ?",
         answer_request="UPDATE request_log SET status_code = ?, response = ? WHERE id = ?",
+        # Who sends a command, inside its own transaction (tokens are kept as digests).
+        device_by_token=f"SELECT {DEVICE} FROM devices WHERE token_hash = ?",
+        user_token_by_token=f"SELECT {USER_TOKEN} FROM user_tokens WHERE token_hash = ?",
+        user_by_id=f"SELECT {USER} FROM users WHERE id = ?",
     )
     if not postgres:
         return raw
