@@ -706,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="50,100,150,200",
                         help="commands per second, comma-separated, in this order")
     parser.add_argument("--seconds", type=float, default=30, help="per rate")
-    parser.add_argument("--refresh", type=float, default=20,
+    parser.add_argument("--refresh", type=float, default=30,
                         help="the servers' ws_refresh_seconds (shorter than --seconds)")
     parser.add_argument("--profile-rate", type=float, default=150,
                         help="the rate at which the servers are sampled with py-spy")

@@ -141,6 +141,9 @@ class ServerSettings(ProgramSettings):
             "log_level": self.log_level,
             "ws_max_size": self.ws_max_message_bytes,
             "ws": protocol_class(),
+            # Frames are a few hundred bytes on an office's network; compression would
+            # keep zlib state in every browser's socket and compress each frame per socket.
+            "ws_per_message_deflate": False,
             "proxy_headers": True,
             "forwarded_allow_ips": self.trusted_proxies,
         }

@@ -8,9 +8,10 @@ import random
 import threading
 from datetime import UTC, datetime
 
+from antrean.messages import EventMessage
 from antrean.protocol import EventView
 from antrean.vocabulary import EventType
-from server.realtime.hub import Hub
+from server.realtime.hub import Framed, Hub
 from server.realtime.outbox import Delta, Outbox, SnapshotReady, SnapshotWanted
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -176,3 +177,37 @@ def test_a_snapshot_read_sets_where_a_quiet_site_starts() -> None:
         return seen.seqs
 
     assert asyncio.run(scenario()) == [9, 10]
+
+
+def test_an_event_becomes_one_frame_for_every_socket_of_its_office() -> None:
+    class Keeper:
+        def __init__(self) -> None:
+            self.frames: list[str] = []
+
+        def deliver(self, seq: int, frame: str) -> None:
+            self.frames.append(frame)
+
+        def refreshed(self, seq: int, frame: str) -> None:
+            raise AssertionError("the hub hands out events only")
+
+    async def scenario() -> list[Keeper]:
+        hub = Hub()
+        hub.attach()
+        keepers = [Keeper() for _ in range(5)]
+        for keeper in keepers:
+            hub.subscribe("demo", keeper)
+        await asyncio.to_thread(hub.publish, [event(1)])  # from a command's thread
+        hub.accept([Framed.from_json(json.loads(event(2).model_dump_json()))])  # a notice
+        async with asyncio.timeout(5):
+            while len(keepers[-1].frames) < 2:
+                await asyncio.sleep(0.01)
+        hub.detach()
+        return keepers
+
+    keepers = asyncio.run(scenario())
+    for n in range(2):
+        first = keepers[0].frames[n]
+        assert all(k.frames[n] is first for k in keepers)  # the same text, not equal copies
+    local, noticed = (json.loads(frame) for frame in keepers[0].frames)
+    assert local == EventMessage(event=event(1)).model_dump(mode="json")
+    assert noticed == EventMessage(event=event(2)).model_dump(mode="json")

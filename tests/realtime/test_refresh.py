@@ -7,16 +7,22 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import event
+from sqlmodel import select
 from websockets.asyncio.client import ClientConnection
 
 from antrean.vocabulary import DeviceKind
-from server.admin import add_device, create_site
-from server.demo_office import demo_spec
+from server.admin import add_device, create_site, revoke_device
+from server.auth import sign_in, token_verdicts
+from server.demo_office import DEMO_PASSWORD, demo_spec
 from server.realtime.service import Realtime
+from server.store.database import Database
+from server.store.models import User
+from tests.conftest import Clock
 from tests.realtime.conftest import Office, greeted, next_frame
 
 OFFICES = ("demo", "kedua")
@@ -93,3 +99,40 @@ def test_a_refresh_round_costs_the_same_for_two_sockets_as_for_sixty(
     assert realtime.refresh_rounds == 2 and realtime.refresh_reads == 2 * len(OFFICES)
     # Every socket of an office got the very same frame.
     assert len(set(frames)) == len(OFFICES)
+
+
+def test_the_token_check_is_one_statement_however_many_tokens(
+    demo_db: Database, clock: Clock
+) -> None:
+    """What the refresh (and, on SQLite, the per-second check) asks the database."""
+    now = clock()
+    with demo_db.transaction() as session:
+        devices = [
+            add_device(session, "demo", DeviceKind.DISPLAY, now, name=f"tv {n}")
+            for n in range(600)
+        ]
+        revoke_device(session, devices[1][0].id or 0, now)
+        officer, _, _ = sign_in(session, "petugas", DEMO_PASSWORD, now, timedelta(hours=1))
+        brief, _, _ = sign_in(session, "petugas", DEMO_PASSWORD, now, timedelta(minutes=5))
+        admin, _, _ = sign_in(session, "admin", DEMO_PASSWORD, now, timedelta(hours=1))
+        session.exec(select(User).where(User.username == "admin")).one().active = False
+    later = now + timedelta(minutes=10)
+    tokens = [token for _, token in devices] + [officer, brief, admin, "atd_unknown"]
+    statements: list[str] = []
+    event.listen(
+        demo_db.engine, "before_cursor_execute",
+        lambda *args: statements.append(args[2]),  # (connection, cursor, statement, …)
+    )
+    with demo_db.reading() as session:
+        verdicts = token_verdicts(session, tokens, later)
+        few = token_verdicts(session, tokens[:3], later)
+    assert len([s for s in statements if "token_hash" in s]) == 2  # one for 604, one for 3
+    codes = {token: None if v is None else v.code for token, v in verdicts.items()}
+    assert codes[devices[0][1]] is None and codes[devices[599][1]] is None
+    assert codes[devices[1][1]] == "device_revoked"
+    assert codes[officer] is None
+    assert codes[brief] == "not_authenticated"  # expired
+    assert codes[admin] == "not_authenticated"  # switched off
+    assert codes["atd_unknown"] == "not_authenticated"
+    assert sum(code is None for code in codes.values()) == 599 + 1  # the devices, the officer
+    assert [None if v is None else v.code for v in few.values()] == [None, "device_revoked", None]
