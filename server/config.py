@@ -91,7 +91,13 @@ class ServerSettings(ProgramSettings):
     )
     ws_refresh_seconds: float = Field(
         default=60, ge=0,
-        description="every socket gets a fresh snapshot this often (0: never)",
+        description="every socket gets a fresh snapshot this often (0: never), one read "
+        "per office for all its sockets",
+    )
+    ws_refresh_reads_per_second: float = Field(
+        default=10, gt=0,
+        description="at most this many offices' snapshots read per second for the refresh: "
+        "with more offices than ws_refresh_seconds × this, a round takes longer instead",
     )
     ws_max_message_bytes: int = Field(
         default=2 * MAX_FRAME_BYTES, ge=1024,

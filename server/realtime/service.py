@@ -153,9 +153,10 @@ class Realtime:
         """Now and then every socket gets a fresh snapshot (opening hours, waits, the clock),
         and the open sockets' tokens are checked once more, in case a notice was lost.
 
-        The work is spread over the period, one office at a time, so a round is
-        never a burst: one token query for the whole process, then one snapshot read
-        per office, shared by all its sockets.
+        The work is spread out, one office at a time, so a round is never a burst:
+        one token query for the whole process, then one snapshot read per office,
+        shared by all its sockets; at most `ws_refresh_reads_per_second` of them,
+        so a city of thousands of offices takes longer rounds rather than more CPU.
         """
         period = self.settings.ws_refresh_seconds
         # Processes started together should not refresh together.
@@ -171,10 +172,13 @@ class Realtime:
 
     async def refresh_round(self, pace: float = 0.0) -> None:
         """Check every token (one query), then send each office's sockets one fresh
-        snapshot; with `pace`, the offices are spread over that many seconds."""
+        snapshot; with `pace`, the offices are spread over that many seconds (or more,
+        at the most reads per second allowed)."""
         await self.check_access()
         sites = self.hub.sites()
-        gap = pace / len(sites) if sites else 0.0
+        gap = 0.0
+        if pace and sites:
+            gap = max(pace / len(sites), 1 / self.settings.ws_refresh_reads_per_second)
         for site in sites:
             await self.refresh_site(site)
             self.refresh_reads += 1
