@@ -11,7 +11,7 @@ import logging
 import signal
 from pathlib import Path
 
-from antrean.systemd import notify, pet_watchdog
+from antrean.systemd import service_running
 from counter.settings import CounterSettings
 
 log = logging.getLogger("counter")
@@ -55,10 +55,5 @@ async def _run(settings: CounterSettings) -> None:
         command_timeout=settings.command_timeout,
     )
     keypad = Keypad(settings, client)
-    watchdog = asyncio.create_task(pet_watchdog())
-    notify("READY=1")
-    try:
+    async with service_running():
         await keypad.run(stop)
-    finally:
-        notify("STOPPING=1")
-        watchdog.cancel()

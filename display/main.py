@@ -11,7 +11,7 @@ import logging
 import signal
 from pathlib import Path
 
-from antrean.systemd import notify, pet_watchdog
+from antrean.systemd import service_running
 from display.settings import DisplaySettings
 
 log = logging.getLogger("display")
@@ -54,12 +54,9 @@ async def _run(settings: DisplaySettings) -> None:
     speaker = make_speaker(settings.voice)
     app = DisplayApp(settings, make_client(settings), screen, speaker, make_voice(settings.voice))
     app.on_spoken(lambda said: log.info("spoke: %s", said.sentence))
-    watchdog = asyncio.create_task(pet_watchdog())
-    notify("READY=1")
     try:
-        await app.run(stop)
+        async with service_running():
+            await app.run(stop)
     finally:
-        notify("STOPPING=1")
-        watchdog.cancel()
         speaker.close()
         screen.close()

@@ -360,7 +360,8 @@ settings_template() {
   case $ROLE in
     server) printf '%s' "$FRAGMENTS/antrean-server.toml" ;;
     kiosk) printf '%s' "$CHECKOUT/kiosk/examples/usb.toml" ;;
-    *) printf '%s' "$FRAGMENTS/$ROLE.toml" ;;
+    display) printf '%s' "$CHECKOUT/display/examples/pi.toml" ;;
+    counter) printf '%s' "$CHECKOUT/counter/examples/one-counter.toml" ;;
   esac
 }
 

@@ -7,7 +7,8 @@ every area's static files from `/static/<area>/` (nothing from a CDN: an
 office may be offline) and renders templates that extend `base.html`, which
 carries the language switch, the signed-in person and sign-out.
 
-Templates get `t(key, **values)` for words in the person's language, `csrf`
+Templates get `t(key, **values)` for words in the person's language,
+`number`, `percent`, `long_date` and `clock` to write figures its way, `csrf`
 for their forms, `me` (the signed-in user, or None) and `static(area, file)`.
 """
 
@@ -27,7 +28,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 import antrean
 from server.config import ServerSettings
-from server.web.i18n import language, refusal, translate
+from server.web.i18n import clock, language, long_date, number, percent, refusal, translate
 from server.web.session import (
     CsrfRefused,
     Sessions,
@@ -95,6 +96,10 @@ def render(
         "lang": lang,
         "t": partial(translate, lang),
         "refusal": partial(refusal, lang),
+        "number": partial(number, lang),
+        "percent": partial(percent, lang),
+        "long_date": partial(long_date, lang),
+        "clock": partial(clock, lang),
         "csrf": csrf_token(request, who.session if who else None),
         "me": who.user if who else None,
         "static": static_url,

@@ -15,6 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from antrean.settings import ProgramSettings
+from counter.settings import CounterSettings
+from display.settings import DisplaySettings
+from kiosk.settings import KioskSettings
+from server.config import ServerSettings
+
+SETTINGS_OF: dict[str, type[ProgramSettings]] = {
+    "server": ServerSettings,
+    "kiosk": KioskSettings,
+    "display": DisplaySettings,
+    "counter": CounterSettings,
+}
+
 ROOT = Path(__file__).resolve().parents[2]
 PROVISION = ROOT / "firmware-config" / "provision.sh"
 ROLES = ["server", "kiosk", "display", "counter"]
@@ -205,6 +218,10 @@ def test_provisioning_each_role_writes_what_it_needs_and_twice_changes_nothing(
         assert f"ANTREAN_{role.upper()}_TOKEN=atd_s3cret\n" in secrets.read_text()
         assert oct(secrets.stat().st_mode & 0o777) == "0o600"
     assert oct(settings.stat().st_mode & 0o777) == "0o640"
+    # The program itself reads what was written, with no complaint.
+    loaded = SETTINGS_OF[role].load(settings)
+    if role != "server":
+        assert loaded.site == "kec-utara"
 
     # The firmware fragments: one antrean block in config.txt, the Pi's own lines kept.
     config = (root / "boot/firmware/config.txt").read_text()
