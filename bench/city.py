@@ -152,6 +152,24 @@ def statement_stats(url: str, reset: bool = False) -> list[tuple[str, int, float
     return [(" ".join(str(q).split()), int(c), float(t)) for q, c, t in rows]
 
 
+KEPT_TABLES = ("tickets", "events", "daily_numbers")  # the request log is kept 48 h only
+
+
+def table_bytes(url: str) -> dict[str, int]:
+    """On-disk size of the tables a command writes, with their indexes and TOAST."""
+    import psycopg
+
+    from server.realtime.postgres import libpq_url
+
+    with psycopg.connect(libpq_url(url), autocommit=True) as connection:
+        return {
+            table: int(connection.execute(
+                "SELECT pg_total_relation_size(%s::regclass)", (table,)
+            ).fetchone()[0])  # type: ignore[index]
+            for table in (*KEPT_TABLES, "request_log")
+        }
+
+
 # --- /proc --------------------------------------------------------------------------------
 
 
@@ -613,6 +631,7 @@ async def measure(
 
     load = Load(city, ports, args.seed)
     windows: list[Window] = []
+    sizes_before = table_bytes(cluster.url)
     profiled: dict[str, float] = {}
     profiled_cpu = 0.0
     statements: list[tuple[str, int, float]] = []
@@ -651,6 +670,7 @@ async def measure(
         report(window, len(server_pids), baseline * 1000)
         windows.append(window)
 
+    sizes_after = table_bytes(cluster.url)
     for task in listeners:
         task.cancel()
     for start in range(0, len(sockets), 500):
@@ -673,6 +693,11 @@ async def measure(
               f"{ms(w.call_to_all, 1.0):>6} {w.server_cpu * per:>9.2f} "
               f"{w.server_cpu * per / (baseline * 1000):>5.1f}x "
               f"{w.postgres_cpu * per:>6.2f} {w.by_snapshot:>11} {w.missed:>6}")
+    commands = sum(len(w.answered) for w in windows)
+    kept = sum(sizes_after[t] - sizes_before[t] for t in KEPT_TABLES) / max(1, commands)
+    log = (sizes_after["request_log"] - sizes_before["request_log"]) / max(1, commands)
+    print(f"disk per command: {kept:.0f} bytes kept (tickets, events, numbers, with indexes), "
+          f"{log:.0f} bytes of request log (kept {48} h)")
     first = next((w.rate for w in windows if saturated(w)), None)
     print("saturation: " + (f"at {first:g} commands/s" if first is not None else
                             f"not reached up to {windows[-1].rate:g} commands/s"))
