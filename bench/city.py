@@ -110,10 +110,9 @@ def postgres_cluster(max_connections: int) -> Iterator[Cluster]:
         run_as = ["runuser", "-u", "postgres", "--"]
     port = free_port()
     data = folder / "data"
-    quiet = {"cwd": "/tmp", "check": True, "stdout": subprocess.DEVNULL}
     subprocess.run(
         [*run_as, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-         "-E", "UTF8"], **quiet,  # type: ignore[arg-type]
+         "-E", "UTF8"], cwd="/tmp", check=True, stdout=subprocess.DEVNULL,
     )
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
@@ -122,7 +121,7 @@ def postgres_cluster(max_connections: int) -> Iterator[Cluster]:
     )
     subprocess.run(
         [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
-         "-o", options, "start"], **quiet,  # type: ignore[arg-type]
+         "-o", options, "start"], cwd="/tmp", check=True, stdout=subprocess.DEVNULL,
     )
     try:
         yield Cluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data)
@@ -704,9 +703,9 @@ async def measure(
     goal = next((w for w in windows if w.rate == 150), None)
     if goal is not None and goal.call_to_all:
         p99 = percentile(goal.call_to_all, 0.99)
-        cpu = goal.server_cpu * 1000 / max(1, len(goal.answered))
+        goal_cpu = goal.server_cpu * 1000 / max(1, len(goal.answered))
         print(f"goals at 150/s: call → every display p99 {p99 * 1000:.0f} ms "
-              f"(≤ {GOAL_P99 * 1000:.0f}), server CPU {cpu:.2f} ms per command "
+              f"(≤ {GOAL_P99 * 1000:.0f}), server CPU {goal_cpu:.2f} ms per command "
               f"(≤ {GOAL_CPU_MS:g})")
     if statements:
         calls = sum(c for _, c, _ in statements)

@@ -40,7 +40,8 @@ class AsgiSocket:
 
     def header(self, name: str) -> str:
         wanted = name.lower().encode("latin-1")
-        for key, value in self._scope.get("headers", []) if self._scope else []:
+        headers: list[tuple[bytes, bytes]] = self._scope.get("headers", []) if self._scope else []
+        for key, value in headers:
             if key.lower() == wanted:
                 return value.decode("latin-1")
         return ""
@@ -76,7 +77,7 @@ class SocketFirst(FastAPI):
 
     socket_handler: SocketHandler | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self.socket_handler
         if (
             handler is not None
@@ -85,4 +86,4 @@ class SocketFirst(FastAPI):
         ):
             await handler(AsgiSocket(scope, receive, send))
             return
-        await super().__call__(scope, receive, send)  # type: ignore[arg-type]
+        await super().__call__(scope, receive, send)

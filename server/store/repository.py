@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import nullcontext
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm.attributes import instance_state
@@ -71,7 +71,7 @@ class SqlRepository:
         event.listen(session, "before_commit", lambda _session: self.write_changes())
 
     @classmethod
-    def over(cls, connection: Any, dialect: str) -> SqlRepository:
+    def over(cls, connection: Any, dialect: str) -> Self:
         """On a driver connection already in a transaction; the caller commits after
         `write_changes()`."""
         repo = cls.__new__(cls)

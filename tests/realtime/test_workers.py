@@ -54,6 +54,18 @@ def test_workers_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "antrean.db").exists()  # refused before touching anything
 
 
+def test_workers_that_could_not_share_events_are_refused(tmp_path: Path) -> None:
+    env = {
+        **os.environ, "ANTREAN_DATA_DIR": str(tmp_path), "ANTREAN_FANOUT": "memory",
+        # Never reached: the settings are refused before anything connects.
+        "ANTREAN_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    }
+    done = antrean(env, "server", "--workers", "3", "--port", str(free_port()))
+    _, err = done.communicate(timeout=60)
+    assert done.returncode == 2
+    assert err.decode().strip().startswith('antrean: --workers needs fanout "postgres"')
+
+
 def free_port() -> int:
     with free_socket() as sock:
         return int(sock.getsockname()[1])
