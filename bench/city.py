@@ -91,10 +91,11 @@ class Cluster:
     url: str
     data: Path
 
-    def pids(self) -> list[int]:
-        """The postmaster and every process it started (backends, writer, WAL, …)."""
+    def cpu_seconds(self) -> float:
+        """CPU time of the postmaster and every process it started (backends, writer,
+        WAL, …), those that have exited since included (the postmaster waited for them)."""
         postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
-        return [postmaster, *children(postmaster)]
+        return cpu_seconds([postmaster, *children(postmaster)]) + waited_for(postmaster)
 
 
 @contextlib.contextmanager
@@ -183,6 +184,12 @@ def children(parent: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
                 found.append(int(entry.name))
     return found
+
+
+def waited_for(pid: int) -> float:
+    """User + system time of the children `pid` has waited for (exited backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / TICKS
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -639,7 +646,7 @@ async def measure(
     for rate in args.rates:
         window = Window(rate)
         refreshes, by_snapshot, gaps = len(screens.refreshes), screens.by_snapshot, screens.gaps
-        cpu = (cpu_seconds(server_pids), cpu_seconds(cluster.pids()), time.process_time())
+        cpu = (cpu_seconds(server_pids), cluster.cpu_seconds(), time.process_time())
         spies: list[subprocess.Popen[bytes]] = []
         spy_folder = Path(tempfile.mkdtemp(prefix="antrean-city-spy-"))
         if rate == profile_rate:
@@ -650,7 +657,7 @@ async def measure(
         await load.run(window, args.seconds)
         window.seconds = time.monotonic() - started
         window.server_cpu = cpu_seconds(server_pids) - cpu[0]
-        window.postgres_cpu = cpu_seconds(cluster.pids()) - cpu[1]
+        window.postgres_cpu = cluster.cpu_seconds() - cpu[1]
         window.client_cpu = time.process_time() - cpu[2]
         await asyncio.sleep(DRAIN_SECONDS)
         settle(window, screens, args.displays, started)
@@ -665,7 +672,10 @@ async def measure(
         if spies:
             profiled = breakdown(spy_folder)
             profiled_cpu = window.server_cpu * 1000 / max(1, len(window.answered))
-        shutil.rmtree(spy_folder, ignore_errors=True)
+        if spies and args.keep_profile:
+            print(f"  py-spy's samples (collapsed stacks): {spy_folder}")
+        else:
+            shutil.rmtree(spy_folder, ignore_errors=True)
         report(window, len(server_pids), baseline * 1000)
         windows.append(window)
 
@@ -735,7 +745,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-rate", type=float, default=150,
                         help="the rate at which the servers are sampled with py-spy")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--keep-profile", action="store_true",
+                        help="keep py-spy's raw samples (collapsed stacks) and say where")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--server-code", type=Path, metavar="DIR",
+        help="run the servers from another copy of the code (e.g. `git archive` of an "
+        "earlier commit), to compare; the load and the measuring stay this copy's",
+    )
     args = parser.parse_args(argv)
     args.rates = [float(r) for r in args.rates.split(",")]
     sockets = args.offices * args.displays
@@ -754,6 +771,10 @@ def main(argv: list[str] | None = None) -> int:
             "ANTREAN_LOG_LEVEL": "warning", "ANTREAN_WS_REFRESH_SECONDS": str(args.refresh),
             "ANTREAN_WS_MAX_PENDING_HELLOS": "1000",
         }
+        if args.server_code is not None:
+            env["PYTHONPATH"] = str(args.server_code.resolve())
+            env["PYTHONSAFEPATH"] = "1"  # not this folder first
+            print(f"  servers run the code in {args.server_code}")
         with contextlib.ExitStack() as servers:
             pids = []
             for n, port in enumerate(ports):
