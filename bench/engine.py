@@ -39,7 +39,6 @@ if __package__ in (None, ""):
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
-from sqlmodel import col, select
 
 from antrean.protocol import CallNextCommand, IssueTicketCommand, TicketCommand
 from antrean.vocabulary import Channel, DeviceKind, Priority, TicketStatus
@@ -50,7 +49,7 @@ from server.operations import Operations
 from server.permissions import Caller
 from server.store.database import Database
 from server.store.migrate import upgrade
-from server.store.models import Counter, Service, Ticket
+from server.store.statements import TICKETS
 
 GOAL = 0.30
 POSTGRES_ENV = "ANTREAN_TEST_POSTGRES_URL"
@@ -133,9 +132,8 @@ class Lifecycles:
         self.clock = BenchClock()
         self.operations = Operations(db, clock=self.clock)
         self.backlog = backlog
-        with db.transaction() as session:
-            site = create_site(session, bench_office())
-        assert site.id is not None
+        with db.writing() as work:
+            site = create_site(work, bench_office())
         add_history(db, site.id, history_days)
         self.kiosk = Caller("kiosk-1", site.id, device_kind=DeviceKind.KIOSK, device_id=None)
         self.keypad = Caller(
@@ -191,9 +189,9 @@ def add_history(db: Database, site_id: int, days: int) -> None:
     if days <= 0:
         return
     print(f"  adding {days} days of history ({days * HISTORY_PER_DAY} tickets)", flush=True)
-    with db.reading() as session:
-        service_ids = [s.id for s in session.exec(select(Service).order_by(col(Service.id)))]
-        counter_ids = [c.id for c in session.exec(select(Counter).order_by(col(Counter.id)))]
+    with db.reading() as work:
+        service_ids = [s.id for s in work.services(site_id)]
+        counter_ids = [c.id for c in work.counters(site_id)]
     for day in range(days, 0, -1):
         morning = FIRST_MORNING - timedelta(days=day)
         rows = []
@@ -213,8 +211,8 @@ def add_history(db: Database, site_id: int, days: int) -> None:
                     "history": [],
                 }
             )
-        with db.transaction() as session:
-            session.execute(insert(Ticket), rows)
+        with db.engine.begin() as connection:
+            connection.execute(insert(TICKETS), rows)
 
 
 @dataclass
@@ -366,8 +364,8 @@ def measure_floor(url: str, seconds: float, backlog: int) -> Result:
     db = Database(url)
     try:
         upgrade(db)
-        with db.transaction() as session:
-            create_site(session, bench_office())
+        with db.writing() as work:
+            create_site(work, bench_office())
         floor, raw = Floor(db), RawCommits(db)
         for _ in range(backlog):
             floor.issue()

@@ -77,20 +77,18 @@ def _prepare(settings: ServerSettings) -> None:
 
 def _register_kiosk(settings: ServerSettings) -> str:
     """A fresh kiosk device for this run; the previous run's demo kiosks are revoked."""
-    from sqlmodel import select
-
     from antrean.vocabulary import DeviceKind
     from server.admin import add_device, revoke_device
+    from server.store import accounts
     from server.store.database import Database
-    from server.store.models import Device
 
     db = Database(settings.database)
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        for old in session.exec(select(Device).where(Device.name == DEMO_KIOSK)):
+    with db.writing() as work:
+        for old in accounts.devices(work, name=DEMO_KIOSK):
             if old.revoked_at is None:
-                revoke_device(session, old.id or 0, now)
-        _, token = add_device(session, DEMO_SITE, DeviceKind.KIOSK, now, name=DEMO_KIOSK)
+                revoke_device(work, old.id, now)
+        _, token = add_device(work, DEMO_SITE, DeviceKind.KIOSK, now, name=DEMO_KIOSK)
     db.dispose()
     return token
 

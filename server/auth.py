@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
-
 from server.engine.errors import QueueError
 from server.permissions import Caller
 from server.security import (
@@ -15,13 +13,15 @@ from server.security import (
     token_digest,
     verify_password,
 )
-from server.store.models import Device, User, UserToken
+from server.store import accounts
+from server.store.accounts import TokenRecord, UserRecord
+from server.store.unit_of_work import UnitOfWork
 
 
-def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
+def caller_for_token(work: UnitOfWork, token: str, now: datetime) -> Caller:
     digest = token_digest(token)
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = session.exec(select(Device).where(Device.token_hash == digest)).first()
+        device = accounts.device_by_hash(work, digest)
         if device is None:
             raise QueueError("not_authenticated")
         if device.revoked_at is not None:
@@ -34,30 +34,24 @@ def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
             device_id=device.id,
         )
     if token.startswith(USER_TOKEN_PREFIX):
-        row = session.exec(select(UserToken).where(UserToken.token_hash == digest)).first()
+        row = accounts.token_by_hash(work, digest)
         if row is not None and not row.revoked and row.expires_at > now:
-            user = session.get(User, row.user_id)
+            user = accounts.user_by_id(work, row.user_id)
             if user is not None and user.active:
                 return user_caller(user)
     raise QueueError("not_authenticated")
 
 
-def user_caller(user: User) -> Caller:
+def user_caller(user: UserRecord) -> Caller:
     return Caller(label=f"user:{user.id}", site_id=user.site_id, role=user.role, user_id=user.id)
 
 
 def sign_in(
-    session: Session, username: str, password: str, now: datetime, lifetime: timedelta
-) -> tuple[str, UserToken, User]:
-    user = session.exec(select(User).where(User.username == username)).first()
+    work: UnitOfWork, username: str, password: str, now: datetime, lifetime: timedelta
+) -> tuple[str, TokenRecord, UserRecord]:
+    user = accounts.user_by_name(work, username)
     if user is None or not user.active or not verify_password(password, user.password_hash):
         raise QueueError("invalid_credentials")
     token = new_token(USER_TOKEN_PREFIX)
-    row = UserToken(
-        user_id=user.id or 0,
-        token_hash=token_digest(token),
-        created_at=now,
-        expires_at=now + lifetime,
-    )
-    session.add(row)
+    row = accounts.add_token(work, user.id, token_digest(token), now, now + lifetime)
     return token, row, user

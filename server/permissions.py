@@ -14,7 +14,7 @@ from enum import StrEnum
 from antrean.vocabulary import DeviceKind, Role
 from server.engine.commands import Actor
 from server.engine.errors import QueueError
-from server.store.models import Ticket
+from server.engine.model import Ticket
 
 
 class Action(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from server.store.models import Site
+from server.engine.model import Site
 
 
 def require_aware(now: datetime) -> datetime:

@@ -11,7 +11,6 @@ from server.api.deps import OperationsDep
 from server.api.schemas import Credentials, TokenAnswer
 from server.auth import sign_in
 from server.engine.errors import QueueError
-from server.store.models import Site
 
 router = APIRouter(tags=["auth"])
 
@@ -34,15 +33,15 @@ async def issue_token(request: Request, operations: OperationsDep) -> TokenAnswe
         raise QueueError("invalid_request", {"problem": "username and password needed"}) from error
     settings_hours = request.app.state.settings.token_hours
     now = operations.clock()
-    with operations.db.transaction() as session:
+    with operations.db.writing() as work:
         token, row, user = sign_in(
-            session,
+            work,
             credentials.username,
             credentials.password,
             now,
             timedelta(hours=settings_hours),
         )
-        site = session.get(Site, user.site_id) if user.site_id else None
+        site = work.site_by_id(user.site_id) if user.site_id else None
         return TokenAnswer(
             access_token=token,
             expires_at=row.expires_at,

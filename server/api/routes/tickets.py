@@ -19,7 +19,6 @@ from server.api.deps import CallerDep, NowDep, OperationsDep
 from server.api.schemas import CallRequest, CancelRequest, Retriable, TransferRequest
 from server.engine.errors import QueueError
 from server.engine.views import ticket_status
-from server.store.repository import SqlRepository
 
 router = APIRouter(tags=["tickets"])
 
@@ -85,12 +84,11 @@ def status(
 def public_status(
     operations: OperationsDep, ticket_id: int, token: str, now: NowDep
 ) -> TicketStatusView:
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        ticket = repo.ticket(ticket_id)
+    with operations.db.reading() as work:
+        ticket = work.ticket(ticket_id)
         if ticket is None or not _same(ticket.token, token):
             raise QueueError("ticket_not_found", {"ticket": ticket_id})
-        return ticket_status(repo, ticket, now)
+        return ticket_status(work, ticket, now)
 
 
 def _same(a: str, b: str) -> bool:
