@@ -3,6 +3,12 @@
 Driver errors that mean "a concurrent transaction got in the way" become the
 store's own `TransientConflict`, told apart by the database's error code
 (SQLite's result code, PostgreSQL's SQLSTATE), never by message text.
+
+On PostgreSQL a write transaction runs in psycopg's pipeline mode: a statement
+whose result nobody reads (an UPDATE, an event's INSERT) is sent without
+waiting for its answer and travels with the next statement that is read, in
+the order written, so the server still runs them one after the other.
+Each read then costs one round trip, whatever was written before it.
 """
 
 from __future__ import annotations
@@ -53,32 +59,40 @@ class Connection:
         self.dialect = dialect
         self.is_postgres = dialect.name == "postgresql"
 
-    def _execute(self, statement: Statement, params: Params) -> tuple[Any, Any]:
+    def rows(self, statement: Statement, params: Params) -> list[list[Any]]:
         compiled = statement.compiled(self.dialect)
         try:
-            return compiled, self.driver.execute(compiled.sql, compiled.parameters(params))
+            cursor = self.driver.execute(compiled.sql, compiled.parameters(params))
+            raws = cursor.fetchall()
         except Exception as error:
             if is_transient(error):
                 raise TransientConflict(str(error)) from error
             raise
-
-    def rows(self, statement: Statement, params: Params) -> list[list[Any]]:
-        compiled, cursor = self._execute(statement, params)
-        raws = cursor.fetchall()
         if not raws:
             return []
         read = compiled.reader(cursor.description)
         return [read(raw) for raw in raws]
 
     def row(self, statement: Statement, params: Params) -> list[Any] | None:
-        compiled, cursor = self._execute(statement, params)
-        raw = cursor.fetchone()
+        compiled = statement.compiled(self.dialect)
+        try:
+            cursor = self.driver.execute(compiled.sql, compiled.parameters(params))
+            raw = cursor.fetchone()
+        except Exception as error:
+            if is_transient(error):
+                raise TransientConflict(str(error)) from error
+            raise
         return None if raw is None else compiled.reader(cursor.description)(raw)
 
-    def run(self, statement: Statement, params: Params) -> int:
-        """Run a statement that returns no rows; the number of rows it touched."""
-        _, cursor = self._execute(statement, params)
-        return int(cursor.rowcount)
+    def run(self, statement: Statement, params: Params) -> None:
+        """Run a statement that returns no rows (in a pipeline: without waiting for it)."""
+        compiled = statement.compiled(self.dialect)
+        try:
+            self.driver.execute(compiled.sql, compiled.parameters(params))
+        except Exception as error:
+            if is_transient(error):
+                raise TransientConflict(str(error)) from error
+            raise
 
     def run_many(self, statement: Statement, many: Sequence[Params]) -> None:
         compiled = statement.compiled(self.dialect)
@@ -87,26 +101,31 @@ class Connection:
                 compiled.sql, [compiled.parameters(params) for params in many]
             )
 
-    def begin(self, immediate: bool) -> None:
-        """SQLite only (its driver leaves transactions to us): `BEGIN IMMEDIATE` takes
-        the write lock at once, so two writers queue at the door instead of failing
-        halfway."""
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a write transaction. SQLite (whose driver leaves transactions to us):
+        `BEGIN IMMEDIATE` takes the write lock at once, so two writers queue at the
+        door instead of failing halfway. PostgreSQL: pipeline mode (see above)."""
         with translated_errors():
-            self.driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if not self.is_postgres:
+                self.driver.execute("BEGIN IMMEDIATE")
+                yield
+            else:
+                with self.driver.pipeline():
+                    yield
+
+    def begin_reading(self) -> None:
+        if not self.is_postgres:
+            with translated_errors():
+                self.driver.execute("BEGIN")
 
     def commit(self, last: Sequence[tuple[Statement, Params]] = ()) -> None:
-        """Run `last` and commit. On PostgreSQL they go out with the COMMIT in one
-        round trip (psycopg's pipeline mode) instead of one round trip each."""
+        """Run `last` and commit; in a pipeline, all in one round trip."""
         with translated_errors():
-            if self.is_postgres and last:
-                with self.driver.pipeline():
-                    for statement, params in last:
-                        self._execute(statement, params)
-                    self.driver.commit()
-                return
             for statement, params in last:
-                self._execute(statement, params)
+                self.run(statement, params)
             self.driver.commit()
 
     def rollback(self) -> None:
         self.driver.rollback()
+

@@ -54,9 +54,7 @@ class Database:
         SQLite takes its write lock at once (`BEGIN IMMEDIATE`); PostgreSQL
         takes row locks as the statements need them.
         """
-        with self._connection() as connection:
-            if self.is_sqlite:
-                connection.begin(immediate=True)
+        with self._connection() as connection, connection.writing():
             work = UnitOfWork(connection, writable=True)
             try:
                 yield work
@@ -69,8 +67,7 @@ class Database:
     def reading(self) -> Iterator[UnitOfWork]:
         """A read-only transaction: one consistent view, nothing written."""
         with self._connection() as connection:
-            if self.is_sqlite:
-                connection.begin(immediate=False)
+            connection.begin_reading()
             try:
                 yield UnitOfWork(connection, writable=False)
             finally:

@@ -53,4 +53,4 @@ def answer(work: UnitOfWork, record_id: int, status: int, body: dict[str, Any]) 
 
 def forget_before(work: UnitOfWork, moment: datetime) -> int:
     """Drop request ids older than `moment`; how many went."""
-    return work.connection.run(statements.forget_requests, {"before": moment})
+    return len(work.connection.rows(statements.forget_requests, {"before": moment}))

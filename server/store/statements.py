@@ -455,8 +455,10 @@ def answer_request(dialect: str) -> Executable:
 
 @_statement
 def forget_requests(dialect: str) -> Executable:
-    return delete(REQUEST_LOG).where(
-        REQUEST_LOG.c.created_at < _value("before", REQUEST_LOG.c.created_at)
+    return (
+        delete(REQUEST_LOG)
+        .where(REQUEST_LOG.c.created_at < _value("before", REQUEST_LOG.c.created_at))
+        .returning(REQUEST_LOG.c.id)
     )
 
 

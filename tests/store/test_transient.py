@@ -28,12 +28,12 @@ def test_sqlite_still_locked_after_the_timeout_is_transient(sqlite_url: str) -> 
     impatient = Connection(
         sqlite3.connect(path, timeout=0.05, isolation_level=None), db.engine.dialect
     )
-    with pytest.raises(TransientConflict) as caught:
-        impatient.begin(immediate=True)
+    with pytest.raises(TransientConflict) as caught, impatient.writing():
+        pass
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
     holder.execute("ROLLBACK")
-    impatient.begin(immediate=True)  # free again: the same work goes through
-    impatient.rollback()
+    with impatient.writing():  # free again: the same work goes through
+        impatient.rollback()
     holder.close()
     impatient.driver.close()
     db.dispose()
