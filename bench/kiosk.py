@@ -42,7 +42,7 @@ from antrean.client import DeviceClient
 from antrean.protocol import IssueTicketCommand
 from antrean.vocabulary import DeviceKind, Priority
 from bench.fanout import port_open, process
-from kiosk.app import Outcome, Result
+from kiosk.presses import Outcome, Result
 from kiosk.profiles import PROFILES, PaperProfile
 from kiosk.settings import ButtonSettings, FilePrinterSettings, KioskSettings, SimulationSettings
 from kiosk.simulated import simulated_kiosk

@@ -228,7 +228,8 @@ def simulated_kiosk(
     from gpiozero.pins.mock import MockFactory
 
     from antrean.client import DeviceClient
-    from kiosk.app import Kiosk, Result
+    from kiosk.app import Kiosk
+    from kiosk.presses import Result
     from kiosk.printer.port import PrinterPort
 
     settings = simulated_settings(settings)

@@ -22,8 +22,9 @@ from gpiozero.pins.mock import MockFactory
 
 from antrean.client import DeviceClient
 from antrean.vocabulary import DeviceKind
-from kiosk.app import Kiosk, Result
+from kiosk.app import Kiosk
 from kiosk.lights import Scene
+from kiosk.presses import Result
 from kiosk.printer.port import PrinterPort
 from kiosk.settings import ButtonSettings, FilePrinterSettings, KioskSettings, LightSettings
 from kiosk.simulated import StatusAnswers

@@ -12,8 +12,8 @@ import zxingcpp
 
 from antrean.health import PrinterState
 from antrean.vocabulary import Priority, TicketStatus
-from kiosk.app import Outcome
 from kiosk.lights import Pattern
+from kiosk.presses import Outcome
 from server.engine.commands import find_site
 from tests.kiosk.conftest import (
     BUTTON_B,
