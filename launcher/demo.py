@@ -96,9 +96,9 @@ def _register_kiosk(settings: ServerSettings) -> str:
 def _kiosk_settings(settings: ServerSettings, base: str, token: str) -> KioskSettings:
     return KioskSettings(
         server_url=base,
-        token=token,  # type: ignore[arg-type]
+        token=token,
         site=DEMO_SITE,
-        simulation={"output_dir": settings.data_dir / "kiosk-output"},  # type: ignore[arg-type]
+        simulation={"output_dir": settings.data_dir / "kiosk-output"},
     )
 
 

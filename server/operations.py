@@ -133,9 +133,10 @@ class Operations:
 def _issue(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
     authorize(caller, Action.ISSUE, site.id)
-    channel = {
-        DeviceKind.KIOSK: Channel.KIOSK, DeviceKind.COUNTER: Channel.COUNTER,
-    }.get(caller.device_kind, Channel.COUNTER if caller.role else Channel.WEB)  # type: ignore[arg-type]
+    if caller.device_kind is not None:
+        channel = Channel.KIOSK if caller.device_kind is DeviceKind.KIOSK else Channel.COUNTER
+    else:
+        channel = Channel.COUNTER if caller.role else Channel.WEB
     ticket = engine.issue_ticket(
         repo, site, cmd.service, now, caller.actor, priority=cmd.priority, channel=channel
     )

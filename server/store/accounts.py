@@ -7,7 +7,7 @@ copied database holds no working token.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -80,11 +80,8 @@ def add_user(
     site_id: int | None,
     full_name: str = "",
 ) -> UserRecord:
-    values = {
-        "username": username, "full_name": full_name, "role": role,
-        "password_hash": password_hash, "site_id": site_id, "active": True,
-    }
-    return UserRecord(id=work.insert(USERS, values), **values)  # type: ignore[arg-type]
+    user = UserRecord(0, username, full_name, role, password_hash, site_id, active=True)
+    return replace(user, id=work.insert(USERS, USER.columns(user, USER.fields[1:])))
 
 
 # --- sign-in tokens ----------------------------------------------------------------
@@ -98,11 +95,8 @@ def token_by_hash(work: UnitOfWork, token_hash: str) -> TokenRecord | None:
 def add_token(
     work: UnitOfWork, user_id: int, token_hash: str, created_at: datetime, expires_at: datetime
 ) -> TokenRecord:
-    values = {
-        "user_id": user_id, "token_hash": token_hash, "created_at": created_at,
-        "expires_at": expires_at, "revoked": False,
-    }
-    return TokenRecord(id=work.insert(USER_TOKENS, values), **values)  # type: ignore[arg-type]
+    token = TokenRecord(0, user_id, token_hash, created_at, expires_at, revoked=False)
+    return replace(token, id=work.insert(USER_TOKENS, TOKEN.columns(token, TOKEN.fields[1:])))
 
 
 # --- devices -----------------------------------------------------------------------
@@ -136,13 +130,11 @@ def add_device(
     counter_numbers: tuple[int, ...],
     created_at: datetime,
 ) -> DeviceRecord:
-    values: dict[str, Any] = {
-        "site_id": site_id, "kind": kind, "name": name, "token_hash": token_hash,
-        "counter_numbers": counter_numbers, "created_at": created_at,
-        "revoked_at": None, "last_seen_at": None, "health": {},
-    }
-    device_id = work.insert(DEVICES, {**values, "counter_numbers": list(counter_numbers)})
-    return DeviceRecord(id=device_id, **values)
+    device = DeviceRecord(
+        0, site_id, kind, name, token_hash, counter_numbers, created_at,
+        revoked_at=None, last_seen_at=None, health={},
+    )
+    return replace(device, id=work.insert(DEVICES, DEVICE.columns(device, DEVICE.fields[1:])))
 
 
 def revoke_device(work: UnitOfWork, device_id: int, now: datetime) -> None:

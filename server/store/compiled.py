@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
 
 Convert = Callable[[Any], Any]
-Build = Callable[[str], Executable]
+Build = Callable[[str], ClauseElement]
 """Makes the Core construct; given the dialect's name, for constructs that differ
 (each dialect's own upsert)."""
 
@@ -56,7 +56,7 @@ class Compiled:
     _read: Callable[[Sequence[Any]], list[Any]] | None = None
 
     @classmethod
-    def of(cls, construct: Executable, dialect: Dialect) -> Compiled:
+    def of(cls, construct: ClauseElement, dialect: Dialect) -> Compiled:
         compiler = construct.compile(dialect=dialect)
         assert isinstance(compiler, SQLCompiler)
         binds = {name: bind for bind, name in compiler.bind_names.items()}
@@ -112,7 +112,7 @@ class Statement:
         self._build = build
         self._compiled: dict[str, Compiled] = {}
 
-    def construct(self, dialect_name: str) -> Executable:
+    def construct(self, dialect_name: str) -> ClauseElement:
         """The Core construct as written, for one dialect."""
         return self._build(dialect_name)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Table
 
@@ -19,7 +19,10 @@ from server.engine.model import Counter, Service, Site, Ticket
 from server.engine.schedule import Schedule
 from server.store.statements import COUNTERS, SERVICES, SITES, TICKETS
 
-Obj = TypeVar("Obj")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Obj = TypeVar("Obj", bound="DataclassInstance")
 Convert = Callable[[Any], Any]
 
 
@@ -50,7 +53,7 @@ class Shape(Generic[Obj]):
         self.stored: tuple[Stored, ...] = tuple(
             by_column.get(column.key) or Stored(column.key, column.key) for column in table.columns
         )
-        names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+        names = {f.name for f in fields(kind)}
         missing = names - {s.field for s in self.stored} - set(not_stored)
         extra = {s.field for s in self.stored} - names
         if missing or extra:

@@ -32,7 +32,13 @@ from sqlalchemy import insert as generic_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement, Executable, FunctionElement
+from sqlalchemy.sql.expression import (
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    FunctionElement,
+    Select,
+)
 from sqlmodel import SQLModel
 
 import server.store.models  # noqa: F401  (defines the tables)
@@ -54,24 +60,24 @@ DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
 
 
-def _value(name: str, column: Any) -> Any:
+def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
     """A parameter with the column's type, so values convert the way the column stores them."""
     return bindparam(name, type_=column.type)
 
 
-def _one_of(column: Any, values: frozenset[TicketStatus]) -> ColumnElement[bool]:
+def _one_of(column: ColumnElement[Any], values: frozenset[TicketStatus]) -> ColumnElement[bool]:
     """`column IN (…)` with one parameter per value: a list parameter would only be
     spelled out when run, and these statements are compiled once."""
-    return column.in_([literal(value, column.type) for value in sorted(values)])  # type: ignore[no-any-return]
+    return column.in_([literal(value, column.type) for value in sorted(values)])
 
 
 def _statement(build: Any) -> Statement:
     return Statement(build.__name__, build)
 
 
-def _insert(dialect: str, table: Table) -> Any:
+def _insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     """The dialect's own INSERT, which knows its ON CONFLICT clause."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 class microseconds_between(FunctionElement[int]):
@@ -105,22 +111,22 @@ def _microseconds_sqlite(
 
 
 @_statement
-def site_by_code(dialect: str) -> Executable:
+def site_by_code(dialect: str) -> ClauseElement:
     return select(SITES).where(SITES.c.code == _value("code", SITES.c.code))
 
 
 @_statement
-def site_by_id(dialect: str) -> Executable:
+def site_by_id(dialect: str) -> ClauseElement:
     return select(SITES).where(SITES.c.id == _value("id", SITES.c.id))
 
 
 @_statement
-def all_sites(dialect: str) -> Executable:
+def all_sites(dialect: str) -> ClauseElement:
     return select(SITES).order_by(SITES.c.code)
 
 
 @_statement
-def services_of_site(dialect: str) -> Executable:
+def services_of_site(dialect: str) -> ClauseElement:
     return (
         select(SERVICES)
         .where(SERVICES.c.site_id == _value("site_id", SERVICES.c.site_id))
@@ -129,11 +135,11 @@ def services_of_site(dialect: str) -> Executable:
 
 
 @_statement
-def service_by_id(dialect: str) -> Executable:
+def service_by_id(dialect: str) -> ClauseElement:
     return select(SERVICES).where(SERVICES.c.id == _value("id", SERVICES.c.id))
 
 
-def _counters_with_services(where: ColumnElement[bool]) -> Any:
+def _counters_with_services(where: ColumnElement[bool]) -> Select[Any]:
     """Counters, each row followed by one of its services (or NULL), most preferred first."""
     links = COUNTER_SERVICES
     return (
@@ -145,17 +151,17 @@ def _counters_with_services(where: ColumnElement[bool]) -> Any:
 
 
 @_statement
-def counters_of_site(dialect: str) -> Executable:
+def counters_of_site(dialect: str) -> ClauseElement:
     return _counters_with_services(COUNTERS.c.site_id == _value("site_id", COUNTERS.c.site_id))
 
 
 @_statement
-def counter_by_id(dialect: str) -> Executable:
+def counter_by_id(dialect: str) -> ClauseElement:
     return _counters_with_services(COUNTERS.c.id == _value("id", COUNTERS.c.id))
 
 
 @_statement
-def lock_counter(dialect: str) -> Executable:
+def lock_counter(dialect: str) -> ClauseElement:
     # NO KEY UPDATE, not UPDATE: a plain FOR UPDATE would also block the
     # foreign-key checks of events that name this counter, and their writers
     # may hold the site row that the locking transaction is about to wait for.
@@ -170,7 +176,7 @@ def lock_counter(dialect: str) -> Executable:
 
 
 @_statement
-def issued_last(dialect: str) -> Executable:
+def issued_last(dialect: str) -> ClauseElement:
     return select(DAILY_NUMBERS.c.last_number).where(
         DAILY_NUMBERS.c.service_id == _value("service_id", DAILY_NUMBERS.c.service_id),
         DAILY_NUMBERS.c.local_day == _value("local_day", DAILY_NUMBERS.c.local_day),
@@ -178,7 +184,7 @@ def issued_last(dialect: str) -> Executable:
 
 
 @_statement
-def allocate_number(dialect: str) -> Executable:
+def allocate_number(dialect: str) -> ClauseElement:
     numbers = DAILY_NUMBERS
     return (
         _insert(dialect, numbers)
@@ -207,7 +213,7 @@ def _of_day(status: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 @_statement
-def waiting(dialect: str) -> Executable:
+def waiting(dialect: str) -> ClauseElement:
     return (
         select(TICKETS)
         .where(_of_day(TICKETS.c.status == TicketStatus.WAITING))
@@ -219,7 +225,7 @@ def waiting(dialect: str) -> Executable:
 def places(count: int) -> Statement:
     """Places in line for `count` services (one compiled statement per count)."""
 
-    def build(dialect: str) -> Executable:
+    def build(dialect: str) -> ClauseElement:
         services = [_value(f"service_{n}", TICKETS.c.service_id) for n in range(count)]
         return (
             select(TICKETS.c.id, TICKETS.c.service_id, TICKETS.c.priority, TICKETS.c.queued_at)
@@ -233,22 +239,22 @@ def places(count: int) -> Statement:
     return Statement(f"places_{count}", build)
 
 
-def _ticket_by_id() -> Any:
+def _ticket_by_id() -> Select[Any]:
     return select(TICKETS).where(TICKETS.c.id == _value("id", TICKETS.c.id))
 
 
 @_statement
-def ticket(dialect: str) -> Executable:
+def ticket(dialect: str) -> ClauseElement:
     return _ticket_by_id()
 
 
 @_statement
-def ticket_locked(dialect: str) -> Executable:
+def ticket_locked(dialect: str) -> ClauseElement:
     return _ticket_by_id().with_for_update()
 
 
 @_statement
-def claim(dialect: str) -> Executable:
+def claim(dialect: str) -> ClauseElement:
     # Another counter holding this row is calling it: skip it, try the next.
     return (
         _ticket_by_id()
@@ -257,7 +263,7 @@ def claim(dialect: str) -> Executable:
     )
 
 
-def _at_counter() -> Any:
+def _at_counter() -> Select[Any]:
     return (
         select(TICKETS)
         .where(
@@ -269,17 +275,17 @@ def _at_counter() -> Any:
 
 
 @_statement
-def at_counter(dialect: str) -> Executable:
+def at_counter(dialect: str) -> ClauseElement:
     return _at_counter()
 
 
 @_statement
-def at_counter_locked(dialect: str) -> Executable:
+def at_counter_locked(dialect: str) -> ClauseElement:
     return _at_counter().with_for_update()
 
 
 @_statement
-def unfinished(dialect: str) -> Executable:
+def unfinished(dialect: str) -> ClauseElement:
     return (
         select(TICKETS)
         .where(
@@ -293,7 +299,7 @@ def unfinished(dialect: str) -> Executable:
 
 
 @_statement
-def busy_counters(dialect: str) -> Executable:
+def busy_counters(dialect: str) -> ClauseElement:
     return (
         select(TICKETS.c.counter_id)
         .distinct()
@@ -305,7 +311,7 @@ def busy_counters(dialect: str) -> Executable:
 
 
 @_statement
-def service_durations(dialect: str) -> Executable:
+def service_durations(dialect: str) -> ClauseElement:
     # Durations worked out by the database, not whole tickets: this runs for
     # every ticket issued. Service begins when it starts, or else at the call.
     began = func.coalesce(TICKETS.c.started_at, TICKETS.c.last_called_at)
@@ -324,7 +330,7 @@ def service_durations(dialect: str) -> Executable:
 
 
 @_statement
-def recent_calls(dialect: str) -> Executable:
+def recent_calls(dialect: str) -> ClauseElement:
     # A requeued or transferred ticket left its counter: no longer a call to show.
     return (
         select(TICKETS)
@@ -338,7 +344,7 @@ def recent_calls(dialect: str) -> Executable:
 
 
 @_statement
-def tickets_of_site(dialect: str) -> Executable:
+def tickets_of_site(dialect: str) -> ClauseElement:
     return (
         select(TICKETS)
         .where(TICKETS.c.site_id == _value("site_id", TICKETS.c.site_id))
@@ -350,7 +356,7 @@ def tickets_of_site(dialect: str) -> Executable:
 
 
 @_statement
-def next_seq(dialect: str) -> Executable:
+def next_seq(dialect: str) -> ClauseElement:
     # The UPDATE holds the site row until commit, so events commit in seq order.
     return (
         update(SITES)
@@ -361,7 +367,7 @@ def next_seq(dialect: str) -> Executable:
 
 
 @_statement
-def events_since(dialect: str) -> Executable:
+def events_since(dialect: str) -> ClauseElement:
     return (
         select(EVENTS)
         .where(
@@ -380,7 +386,7 @@ def events_since(dialect: str) -> Executable:
 def insert_row(table: Table, returning_id: bool) -> Statement:
     """An INSERT of every column but the generated id; each parameter is named after its column."""
 
-    def build(dialect: str) -> Executable:
+    def build(dialect: str) -> ClauseElement:
         columns = [c for c in table.columns if c.key != "id"]
         statement = generic_insert(table).values({c.key: _value(c.key, c) for c in columns})
         return statement.returning(table.c.id) if returning_id else statement
@@ -393,7 +399,7 @@ def update_columns(table: Table, columns: tuple[str, ...]) -> Statement:
     """An UPDATE of some columns of one row by id; parameters are named after the columns,
     the row's id is `key`."""
 
-    def build(dialect: str) -> Executable:
+    def build(dialect: str) -> ClauseElement:
         return (
             update(table)
             .where(table.c.id == _value("key", table.c.id))
@@ -404,7 +410,7 @@ def update_columns(table: Table, columns: tuple[str, ...]) -> Statement:
 
 
 @_statement
-def delete_counter_services(dialect: str) -> Executable:
+def delete_counter_services(dialect: str) -> ClauseElement:
     return delete(COUNTER_SERVICES).where(
         COUNTER_SERVICES.c.counter_id == _value("counter_id", COUNTER_SERVICES.c.counter_id)
     )
@@ -414,7 +420,7 @@ def delete_counter_services(dialect: str) -> Executable:
 
 
 @_statement
-def claim_request(dialect: str) -> Executable:
+def claim_request(dialect: str) -> ClauseElement:
     # Inserts the request id unless it is there already; on PostgreSQL a
     # concurrent twin waits on it until the first commits.
     log = REQUEST_LOG
@@ -433,7 +439,7 @@ def claim_request(dialect: str) -> Executable:
 
 
 @_statement
-def earlier_request(dialect: str) -> Executable:
+def earlier_request(dialect: str) -> ClauseElement:
     return select(REQUEST_LOG.c.status_code, REQUEST_LOG.c.response).where(
         REQUEST_LOG.c.caller == _value("caller", REQUEST_LOG.c.caller),
         REQUEST_LOG.c.request_id == _value("request_id", REQUEST_LOG.c.request_id),
@@ -441,7 +447,7 @@ def earlier_request(dialect: str) -> Executable:
 
 
 @_statement
-def answer_request(dialect: str) -> Executable:
+def answer_request(dialect: str) -> ClauseElement:
     log = REQUEST_LOG
     return (
         update(log)
@@ -454,7 +460,7 @@ def answer_request(dialect: str) -> Executable:
 
 
 @_statement
-def forget_requests(dialect: str) -> Executable:
+def forget_requests(dialect: str) -> ClauseElement:
     return (
         delete(REQUEST_LOG)
         .where(REQUEST_LOG.c.created_at < _value("before", REQUEST_LOG.c.created_at))
@@ -466,35 +472,35 @@ def forget_requests(dialect: str) -> Executable:
 
 
 @_statement
-def user_by_name(dialect: str) -> Executable:
+def user_by_name(dialect: str) -> ClauseElement:
     return select(USERS).where(USERS.c.username == _value("username", USERS.c.username))
 
 
 @_statement
-def user_by_id(dialect: str) -> Executable:
+def user_by_id(dialect: str) -> ClauseElement:
     return select(USERS).where(USERS.c.id == _value("id", USERS.c.id))
 
 
 @_statement
-def user_token_by_hash(dialect: str) -> Executable:
+def user_token_by_hash(dialect: str) -> ClauseElement:
     tokens = USER_TOKENS
     return select(tokens).where(tokens.c.token_hash == _value("token_hash", tokens.c.token_hash))
 
 
 @_statement
-def device_by_hash(dialect: str) -> Executable:
+def device_by_hash(dialect: str) -> ClauseElement:
     return select(DEVICES).where(
         DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash)
     )
 
 
 @_statement
-def device_by_id(dialect: str) -> Executable:
+def device_by_id(dialect: str) -> ClauseElement:
     return select(DEVICES).where(DEVICES.c.id == _value("id", DEVICES.c.id))
 
 
 @_statement
-def devices_by_name(dialect: str) -> Executable:
+def devices_by_name(dialect: str) -> ClauseElement:
     return (
         select(DEVICES).where(DEVICES.c.name == _value("name", DEVICES.c.name))
         .order_by(DEVICES.c.id)
@@ -502,12 +508,12 @@ def devices_by_name(dialect: str) -> Executable:
 
 
 @_statement
-def all_devices(dialect: str) -> Executable:
+def all_devices(dialect: str) -> ClauseElement:
     return select(DEVICES).order_by(DEVICES.c.id)
 
 
 @_statement
-def device_seen(dialect: str) -> Executable:
+def device_seen(dialect: str) -> ClauseElement:
     seen = _value("seen", DEVICES.c.last_seen_at)
     return (
         update(DEVICES)

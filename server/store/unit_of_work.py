@@ -55,7 +55,7 @@ class UnitOfWork:
         shape: Shape[Obj] = _SHAPES[kind]
         loaded = shape.load(row)
         key = (kind, loaded.id)
-        held = self._held.get(key)
+        held: Obj | None = self._held.get(key)
         if held is None:
             self._held[key] = loaded
             self._as_saved[key] = shape.values(loaded)
@@ -68,7 +68,7 @@ class UnitOfWork:
         for name in shape.fields:  # not what is kept elsewhere (a counter's services)
             setattr(held, name, getattr(loaded, name))
         self._as_saved[key] = shape.values(held)
-        return held  # type: ignore[no-any-return]
+        return held
 
     def _ticket(self, row: Sequence[Any] | None) -> Ticket | None:
         return None if row is None else self._keep(Ticket, row)
@@ -96,7 +96,7 @@ class UnitOfWork:
             site = self._keep_site(self.connection.row(statements.site_by_id, {"id": site_id}))
             if site is None:
                 raise LookupError(f"no site {site_id}")
-        return site  # type: ignore[no-any-return]
+        return site
 
     def sites(self) -> list[Site]:
         """Every office, by code."""
@@ -120,7 +120,7 @@ class UnitOfWork:
             if row is None:
                 raise LookupError(f"no service {service_id}")
             service = self._keep(Service, row)
-        return service  # type: ignore[no-any-return]
+        return service
 
     def counters(self, site_id: int) -> list[Counter]:
         if site_id not in self._counters_of:
@@ -135,7 +135,7 @@ class UnitOfWork:
             if not rows:
                 raise LookupError(f"no counter {counter_id}")
             (counter,) = self._keep_counters(rows)
-        return counter  # type: ignore[no-any-return]
+        return counter
 
     def _keep_counters(self, rows: list[list[Any]]) -> list[Counter]:
         """Counters from rows of their columns and one service each (see statements)."""

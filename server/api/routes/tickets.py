@@ -66,7 +66,7 @@ def step(
     body: Annotated[Retriable | None, Body()] = None,
 ) -> Response:
     """Recall (call again), no-show, requeue a no-show, start or finish serving."""
-    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)  # type: ignore[arg-type]
+    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)
     return respond(operations.execute(caller, command, body.request_id if body else None))
 
 
