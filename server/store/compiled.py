@@ -82,13 +82,13 @@ class Compiled:
                 given.append(self.constants[name])
         return given if self.positional else dict(zip(self.names, given, strict=True))
 
-    def reader(self, description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], list[Any]]:
-        """Converts result rows, each value by its column type; `description` is the
-        cursor's (name, driver type, …) per column."""
+    def reader(self, cursor: Any) -> Callable[[Sequence[Any]], list[Any]]:
+        """Converts result rows, each value by its column type. Settled on the first
+        result from the cursor's description: (name, driver type, …) per column."""
         if self._read is None:
             readers = []
             for position, (type_, column) in enumerate(
-                zip(self.result_types, description, strict=True)
+                zip(self.result_types, cursor.description, strict=True)
             ):
                 converter = _result_converter(type_, self.dialect, column[1])
                 if converter is not None:

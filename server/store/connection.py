@@ -4,11 +4,11 @@ Driver errors that mean "a concurrent transaction got in the way" become the
 store's own `TransientConflict`, told apart by the database's error code
 (SQLite's result code, PostgreSQL's SQLSTATE), never by message text.
 
-On PostgreSQL a write transaction runs in psycopg's pipeline mode: a statement
-whose result nobody reads (an UPDATE, an event's INSERT) is sent without
-waiting for its answer and travels with the next statement that is read, in
-the order written, so the server still runs them one after the other.
-Each read then costs one round trip, whatever was written before it.
+On PostgreSQL a transaction's last writes (a command's stored answer) go out
+with its COMMIT in one round trip, in psycopg's pipeline mode. Running the
+whole transaction in that mode would spare a round trip for every write, but
+costs more client CPU than the round trips it saves over loopback
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Connection:
             raise
         if not raws:
             return []
-        read = compiled.reader(cursor.description)
+        read = compiled.reader(cursor)
         return [read(raw) for raw in raws]
 
     def row(self, statement: Statement, params: Params) -> list[Any] | None:
@@ -82,10 +82,10 @@ class Connection:
             if is_transient(error):
                 raise TransientConflict(str(error)) from error
             raise
-        return None if raw is None else compiled.reader(cursor.description)(raw)
+        return None if raw is None else compiled.reader(cursor)(raw)
 
     def run(self, statement: Statement, params: Params) -> None:
-        """Run a statement that returns no rows (in a pipeline: without waiting for it)."""
+        """Run a statement that returns no rows."""
         compiled = statement.compiled(self.dialect)
         try:
             self.driver.execute(compiled.sql, compiled.parameters(params))
@@ -105,14 +105,12 @@ class Connection:
     def writing(self) -> Iterator[None]:
         """Around a write transaction. SQLite (whose driver leaves transactions to us):
         `BEGIN IMMEDIATE` takes the write lock at once, so two writers queue at the
-        door instead of failing halfway. PostgreSQL: pipeline mode (see above)."""
+        door instead of failing halfway. PostgreSQL begins by itself and takes row
+        locks as the statements ask."""
         with translated_errors():
             if not self.is_postgres:
                 self.driver.execute("BEGIN IMMEDIATE")
-                yield
-            else:
-                with self.driver.pipeline():
-                    yield
+        yield
 
     def begin_reading(self) -> None:
         if not self.is_postgres:
@@ -120,8 +118,14 @@ class Connection:
                 self.driver.execute("BEGIN")
 
     def commit(self, last: Sequence[tuple[Statement, Params]] = ()) -> None:
-        """Run `last` and commit; in a pipeline, all in one round trip."""
+        """Run `last` and commit: on PostgreSQL in one round trip (pipeline mode)."""
         with translated_errors():
+            if self.is_postgres and last:
+                with self.driver.pipeline():
+                    for statement, params in last:
+                        self.run(statement, params)
+                    self.driver.commit()
+                return
             for statement, params in last:
                 self.run(statement, params)
             self.driver.commit()
