@@ -17,10 +17,14 @@ three alike.
 
 `--history-days` first stores that many earlier days of finished tickets,
 to see that a command costs the same after a year of use as on day one.
+`--sqlalchemy-execution` adds a third worker: this tree with the store's
+statements executed by SQLAlchemy's `Connection.execute` instead of compiled
+once and run on the driver, to see what the driver path is worth.
 
     .venv/bin/python bench/engine.py --seconds 10
     .venv/bin/python bench/engine.py --baseline e0a74e4 --only sqlite
     .venv/bin/python bench/engine.py --no-baseline --history-days 365
+    .venv/bin/python bench/engine.py --no-baseline --sqlalchemy-execution
     .venv/bin/python bench/engine.py --postgres-url postgresql+psycopg://user@host/db
 
 Figures are printed, never asserted.
@@ -211,12 +215,60 @@ def add_history(db: Any, site_id: int, days: int) -> None:
             connection.execute(insert(tickets), rows)
 
 
-def worker(url: str, backlog: int, history_days: int) -> int:
+def sqlalchemy_executed(url: str) -> Any:
+    """This tree's Database, its statements executed by SQLAlchemy (see --sqlalchemy-execution)."""
+    from server.store.compiled import Statement
+    from server.store.connection import Connection, Params
+    from server.store.database import Database
+
+    constructs: dict[tuple[Statement, str], Any] = {}
+
+    class ExecutedBySqlAlchemy(Connection):
+        def __init__(self, connection: Any, dialect: Any) -> None:
+            super().__init__(connection.connection.driver_connection, dialect)
+            self.connection = connection
+
+        def _construct(self, statement: Statement) -> Any:
+            # Built once, so SQLAlchemy's own compiled cache applies.
+            key = (statement, self.dialect.name)
+            if key not in constructs:
+                constructs[key] = statement.construct(self.dialect.name)
+            return constructs[key]
+
+        def rows(self, statement: Statement, params: Params) -> list[list[Any]]:
+            found = self.connection.execute(self._construct(statement), dict(params))
+            return [list(row) for row in found]
+
+        def row(self, statement: Statement, params: Params) -> list[Any] | None:
+            found = self.connection.execute(self._construct(statement), dict(params)).first()
+            return None if found is None else list(found)
+
+        def run(self, statement: Statement, params: Params) -> None:
+            self.connection.execute(self._construct(statement), dict(params))
+
+        def commit(self, last: Any = ()) -> None:
+            for statement, params in last:
+                self.run(statement, params)
+            self.connection.commit()
+
+        def rollback(self) -> None:
+            self.connection.rollback()
+
+    class SqlAlchemyDatabase(Database):
+        @contextmanager
+        def _connection(self) -> Iterator[Any]:
+            with self.engine.connect() as connection:
+                yield ExecutedBySqlAlchemy(connection, self.engine.dialect)
+
+    return SqlAlchemyDatabase(url)
+
+
+def worker(url: str, backlog: int, history_days: int, sqlalchemy: bool) -> int:
     """Lifecycles on `url` in turns the coordinator hands out over stdin."""
     from server.store.database import Database
     from server.store.migrate import upgrade
 
-    db = Database(url)
+    db = sqlalchemy_executed(url) if sqlalchemy else Database(url)
     upgrade(db)
     lifecycles = Lifecycles(db, backlog, history_days)
     print("ready", flush=True)
@@ -257,12 +309,14 @@ class Meter:
 class Worker:
     """A worker process running one code's lifecycles on its own database."""
 
-    def __init__(self, name: str, code: Path, url: str, backlog: int, history: int) -> None:
+    def __init__(
+        self, name: str, code: Path, url: str, backlog: int, history: int, extra: list[str]
+    ) -> None:
         self.meter = Meter(name)
         environment = {**os.environ, "PYTHONPATH": str(code)}
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", url,
-             "--backlog", str(backlog), "--history-days", str(history)],
+             "--backlog", str(backlog), "--history-days", str(history), *extra],
             cwd=code, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         self._stdin: IO[str] = self.process.stdin  # type: ignore[assignment]  # asked for above
@@ -337,7 +391,7 @@ def ratio_to_raw(code: Meter, raw: Meter) -> float:
 def measure(
     database: str,
     urls: Iterator[str],
-    codes: list[tuple[str, Path]],
+    codes: list[tuple[str, Path, list[str]]],
     seconds: float,
     backlog: int,
     history_days: int,
@@ -347,10 +401,10 @@ def measure(
     print(f"{database}:", flush=True)
     with ExitStack() as stack:
         workers = []
-        for name, code in codes:
+        for name, code, extra in codes:
             url = next(urls)
             print(f"  preparing {name} ({code})", flush=True)
-            worker_process = Worker(name, code, url, backlog, history_days)
+            worker_process = Worker(name, code, url, backlog, history_days, extra)
             stack.callback(worker_process.close)
             workers.append(worker_process)
         scratch = Database(next(urls))
@@ -540,7 +594,7 @@ def checkout(ref: str) -> Iterator[Path]:
 def report(results: list[Result]) -> None:
     print()
     print(
-        f"{'database':<10}{'code':<22}{'lifecycles/s':>13}{'× earlier':>10}"
+        f"{'database':<10}{'code':<22}{'lifecycles/s':>13}{'× first':>10}"
         f"{'raw commits/s':>14}{'ratio':>7}  {'client CPU/lifecycle':>21}"
     )
     for result in results:
@@ -554,8 +608,8 @@ def report(results: list[Result]) -> None:
                 f"{cpu:>18.2f} ms"
             )
     print(
-        "ratio = engine tx/s ÷ raw commits/s, where engine tx/s = 3 × lifecycles/s "
-        f"(issue, call next, finish); goal {GOAL:.2f}"
+        "× first = lifecycles/s ÷ the first code's; ratio = engine tx/s ÷ raw commits/s, "
+        f"where engine tx/s = 3 × lifecycles/s (issue, call next, finish); goal {GOAL:.2f}"
     )
 
 
@@ -591,10 +645,14 @@ def main(argv: list[str] | None = None) -> int:
         "--floor", action="store_true",
         help="also time the fewest statements a lifecycle could be on SQLite, with no rules",
     )
+    parser.add_argument(
+        "--sqlalchemy-execution", action="store_true",
+        help="also time this tree with its statements executed by SQLAlchemy",
+    )
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args.worker, args.backlog, args.history_days)
+        return worker(args.worker, args.backlog, args.history_days, args.sqlalchemy_execution)
     if args.seconds <= 0 or args.backlog < 0 or args.history_days < 0:
         parser.error("--seconds must be positive, --backlog and --history-days not negative")
     if args.only == "postgres" and not args.postgres_url:
@@ -602,10 +660,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     with ExitStack() as stack:
-        codes = [("this tree", HERE)]
+        codes: list[tuple[str, Path, list[str]]] = [("this tree", HERE, [])]
         if not args.no_baseline:
             earlier = stack.enter_context(checkout(args.baseline))
-            codes.insert(0, (f"{args.baseline[:12]}", earlier))
+            codes.insert(0, (f"{args.baseline[:12]}", earlier, []))
+        if args.sqlalchemy_execution:
+            codes.append(("this tree, SQLAlchemy", HERE, ["--sqlalchemy-execution"]))
         run: Callable[[str, Iterator[str]], Result] = lambda database, urls: measure(  # noqa: E731
             database, urls, codes, args.seconds, args.backlog, args.history_days
         )

@@ -29,7 +29,7 @@ def claim(work: UnitOfWork, caller: str, request_id: str, now: datetime) -> int 
     On PostgreSQL this waits while a concurrent transaction holds the same id.
     """
     row = work.connection.row(
-        statements.claim_request, {"caller": caller, "request_id": request_id, "created_at": now}
+        statements.claim_request, {"by": caller, "request": request_id, "at": now}
     )
     return None if row is None else int(row[0])
 
@@ -47,7 +47,7 @@ def earlier_answer(work: UnitOfWork, caller: str, request_id: str) -> Answer:
 def answer(work: UnitOfWork, record_id: int, status: int, body: dict[str, Any]) -> None:
     """Keep a command's answer under its request id; written with the commit."""
     work.with_commit(
-        statements.answer_request, {"key": record_id, "status_code": status, "response": body}
+        statements.answer_request, {"key": record_id, "status": status, "body": body}
     )
 
 

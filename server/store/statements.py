@@ -12,6 +12,7 @@ its noun (`unit_of_work.py`, `requests.py`, `accounts.py`, `offices.py`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -63,6 +64,19 @@ REQUEST_LOG: Table = _TABLES["request_log"]
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
     """A parameter with the column's type, so values convert the way the column stores them."""
     return bindparam(name, type_=column.type)
+
+
+def new(column: str) -> str:
+    """The parameter that carries a column's new value in an INSERT or UPDATE.
+
+    Not the column's own name: SQLAlchemy keeps those for itself when it runs
+    such a statement, and these must stay plain Core that SQLAlchemy can run."""
+    return f"new_{column}"
+
+
+def new_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values as the parameters of `insert_row` and `update_columns`."""
+    return {new(column): value for column, value in values.items()}
 
 
 def _one_of(column: ColumnElement[Any], values: frozenset[TicketStatus]) -> ColumnElement[bool]:
@@ -189,8 +203,8 @@ def allocate_number(dialect: str) -> ClauseElement:
     return (
         _insert(dialect, numbers)
         .values(
-            service_id=_value("service_id", numbers.c.service_id),
-            local_day=_value("local_day", numbers.c.local_day),
+            service_id=_value("service", numbers.c.service_id),
+            local_day=_value("day", numbers.c.local_day),
             last_number=_value("first_number", numbers.c.last_number),
         )
         .on_conflict_do_update(
@@ -360,7 +374,7 @@ def next_seq(dialect: str) -> ClauseElement:
     # The UPDATE holds the site row until commit, so events commit in seq order.
     return (
         update(SITES)
-        .where(SITES.c.id == _value("id", SITES.c.id))
+        .where(SITES.c.id == _value("key", SITES.c.id))
         .values(last_seq=SITES.c.last_seq + 1)
         .returning(SITES.c.last_seq)
     )
@@ -384,11 +398,11 @@ def events_since(dialect: str) -> ClauseElement:
 
 @cache
 def insert_row(table: Table, returning_id: bool) -> Statement:
-    """An INSERT of every column but the generated id; each parameter is named after its column."""
+    """An INSERT of every column but the generated id; parameters by `new(column)`."""
 
     def build(dialect: str) -> ClauseElement:
         columns = [c for c in table.columns if c.key != "id"]
-        statement = generic_insert(table).values({c.key: _value(c.key, c) for c in columns})
+        statement = generic_insert(table).values({c.key: _value(new(c.key), c) for c in columns})
         return statement.returning(table.c.id) if returning_id else statement
 
     return Statement(f"insert_{table.name}", build)
@@ -396,14 +410,14 @@ def insert_row(table: Table, returning_id: bool) -> Statement:
 
 @cache
 def update_columns(table: Table, columns: tuple[str, ...]) -> Statement:
-    """An UPDATE of some columns of one row by id; parameters are named after the columns,
-    the row's id is `key`."""
+    """An UPDATE of some columns of one row by id; parameters by `new(column)`, the
+    row's id is `key`."""
 
     def build(dialect: str) -> ClauseElement:
         return (
             update(table)
             .where(table.c.id == _value("key", table.c.id))
-            .values({name: _value(name, table.c[name]) for name in columns})
+            .values({name: _value(new(name), table.c[name]) for name in columns})
         )
 
     return Statement(f"update_{table.name}_{'_'.join(columns)}", build)
@@ -427,11 +441,11 @@ def claim_request(dialect: str) -> ClauseElement:
     return (
         _insert(dialect, log)
         .values(
-            caller=_value("caller", log.c.caller),
-            request_id=_value("request_id", log.c.request_id),
+            caller=_value("by", log.c.caller),
+            request_id=_value("request", log.c.request_id),
             status_code=0,
             response={},
-            created_at=_value("created_at", log.c.created_at),
+            created_at=_value("at", log.c.created_at),
         )
         .on_conflict_do_nothing(index_elements=[log.c.caller, log.c.request_id])
         .returning(log.c.id)
@@ -453,8 +467,8 @@ def answer_request(dialect: str) -> ClauseElement:
         update(log)
         .where(log.c.id == _value("key", log.c.id))
         .values(
-            status_code=_value("status_code", log.c.status_code),
-            response=_value("response", log.c.response),
+            status_code=_value("status", log.c.status_code),
+            response=_value("body", log.c.response),
         )
     )
 

@@ -161,7 +161,7 @@ class UnitOfWork:
     def allocate_number(self, service_id: int, local_day: date, first_number: int) -> int:
         row = self.connection.row(
             statements.allocate_number,
-            {"service_id": service_id, "local_day": local_day, "first_number": first_number},
+            {"service": service_id, "day": local_day, "first_number": first_number},
         )
         assert row is not None
         return int(row[0])
@@ -239,7 +239,7 @@ class UnitOfWork:
     # --- events -------------------------------------------------------------------------
 
     def next_seq(self, site: Site) -> int:
-        row = self.connection.row(statements.next_seq, {"id": site.id})
+        row = self.connection.row(statements.next_seq, {"key": site.id})
         assert row is not None
         seq = int(row[0])
         # Stored already by that UPDATE: the site is as saved.
@@ -259,13 +259,15 @@ class UnitOfWork:
         self.require_writable()
         if isinstance(item, Event):
             insert = statements.insert_row(statements.EVENTS, False)
-            self.connection.run(insert, event_log.row(item))
+            self.connection.run(insert, statements.new_values(event_log.row(item)))
             self.appended.append(item)
             return
         shape = _SHAPES[type(item)]
         values = shape.columns(item)
         del values["id"]
-        row = self.connection.row(statements.insert_row(shape.table, True), values)
+        row = self.connection.row(
+            statements.insert_row(shape.table, True), statements.new_values(values)
+        )
         assert row is not None
         item.id = int(row[0])
         key = (type(item), item.id)
@@ -291,7 +293,7 @@ class UnitOfWork:
             self._link(item)
             changed = tuple(name for name in changed if name != "service_ids")
         if changed:
-            values = shape.columns(item, changed)
+            values = statements.new_values(shape.columns(item, changed))
             values["key"] = item.id
             columns = shape.column_names(changed)
             self.connection.run(statements.update_columns(shape.table, columns), values)
@@ -310,19 +312,19 @@ class UnitOfWork:
         ]
         insert = statements.insert_row(statements.COUNTER_SERVICES, False)
         for link in links:
-            self.connection.run(insert, link)
+            self.connection.run(insert, statements.new_values(link))
 
     def insert(self, table: Table, values: Params) -> int:
         """Insert a row that is no engine object (a user, a device); its new id."""
         self.require_writable()
-        row = self.connection.row(statements.insert_row(table, True), values)
+        row = self.connection.row(statements.insert_row(table, True), statements.new_values(values))
         assert row is not None
         return int(row[0])
 
     def update(self, table: Table, key: int, values: Params) -> None:
         """Change some columns of a row that is no engine object, by id."""
         self.require_writable()
-        params = {**values, "key": key}
+        params = {**statements.new_values(values), "key": key}
         self.connection.run(statements.update_columns(table, tuple(values)), params)
 
     def with_commit(self, statement: Statement, params: Params) -> None:
