@@ -18,7 +18,16 @@ from antrean.vocabulary import Channel, CounterState, EventType, Priority, Ticke
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_day, local_time, require_aware
 from server.engine.errors import QueueError
-from server.engine.model import NEW, Counter, Event, Service, Site, Ticket, TicketFacts
+from server.engine.model import (
+    AT_COUNTER,
+    NEW,
+    Counter,
+    Event,
+    Service,
+    Site,
+    Ticket,
+    TicketFacts,
+)
 from server.engine.policy import call_order, next_streak
 from server.engine.repository import QueueRepository
 
@@ -236,7 +245,7 @@ def start(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = S
 
 def finish(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
     ticket = find_ticket(repo, ticket_id)
-    _require(ticket, TicketStatus.CALLED, TicketStatus.SERVING)
+    _require(ticket, *sorted(AT_COUNTER))
     _finish(repo, repo.site_by_id(ticket.site_id), ticket, now, actor)
     return ticket
 
@@ -268,7 +277,7 @@ def transfer(
 ) -> Ticket:
     """Send a citizen on to another service; they keep their code and their place."""
     ticket = find_ticket(repo, ticket_id)
-    _require(ticket, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+    _require(ticket, TicketStatus.WAITING, *sorted(AT_COUNTER))
     site = repo.site_by_id(ticket.site_id)
     _require_today(site, ticket, now)
     target = find_service(repo, site, service_code)
