@@ -9,9 +9,11 @@ both must see exactly the same values, on both databases.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import Session, col, select
 
 from antrean.vocabulary import Channel, DeviceKind, EventType, Priority, TicketStatus
@@ -25,6 +27,7 @@ from server.store.models import CounterService, Service
 from server.store.models import Event as EventRow
 from server.store.models import Site as SiteRow
 from server.store.models import Ticket as TicketRow
+from server.store.rows import Shape
 from tests.conftest import Clock
 
 COLUMNS = [c.key for c in statements.TICKETS.columns]
@@ -196,3 +199,17 @@ def test_service_durations_are_exact_to_the_microsecond(demo_db: Database, clock
         service = work.services(site.id)[0]
         durations = work.service_durations(service.id, DAY, 10)
     assert durations == expected
+
+
+def test_an_object_and_its_table_must_agree() -> None:
+    """A column added to a table but not to its engine object (or the other way
+    round) stops the server when it loads, naming what differs."""
+
+    @dataclass
+    class Narrow:
+        id: int
+        name: str
+        rating: int
+
+    with pytest.raises(TypeError, match=r"fields without a column \['rating'\]"):
+        Shape(Narrow, statements.COUNTERS)
