@@ -342,6 +342,7 @@ class UnitOfWork:
         return found
 
     def commit(self) -> None:
+        """End the transaction (`Database.writing()` does, when its block ends well)."""
         unsaved = self.unsaved()
         if unsaved:
             raise UnsavedChanges("changed but never saved: " + "; ".join(unsaved))

@@ -8,6 +8,7 @@ property test can open hundreds of them.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -129,6 +130,7 @@ def lay_out(db: Database, spec: SiteSpec, tweak: Tweak | None = None) -> None:
 
 _TEMPLATES: dict[tuple[str, str], Path] = {}
 _FOLDER = Path(tempfile.mkdtemp(prefix="antrean-offices-"))
+atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
 
 
 def _template(spec: SiteSpec, tweak: Tweak | None) -> Path:
