@@ -19,13 +19,13 @@ from typing import Any
 
 import psycopg
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from antrean.protocol import EventView
 from antrean.tasks import cancel_and_wait
 from server.realtime.hub import Hub
 from server.store.database import Database
+from server.store.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +56,7 @@ class PostgresFanout:
     def publish(self, events: list[EventView]) -> None:
         self.hub.publish(events)
         try:
-            with self.db.engine.connect() as connection:
-                for payload in self.payloads(events):
-                    connection.execute(
-                        text("SELECT pg_notify(:channel, :payload)"),
-                        {"channel": self.channel, "payload": payload},
-                    )
-                connection.commit()
+            notify(self.db, self.channel, self.payloads(events))
         except Exception:
             # Committed already: other processes will find it in the database
             # when their hub next sees a gap or reconnects.

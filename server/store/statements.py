@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Integer,
+    String,
     Table,
     and_,
     bindparam,
@@ -480,6 +481,15 @@ def forget_requests(dialect: str) -> ClauseElement:
         .where(REQUEST_LOG.c.created_at < _value("before", REQUEST_LOG.c.created_at))
         .returning(REQUEST_LOG.c.id)
     )
+
+
+# --- PostgreSQL's notifications ---------------------------------------------------
+
+
+@_statement
+def notify(dialect: str) -> ClauseElement:
+    channel, payload = bindparam("channel", type_=String), bindparam("payload", type_=String)
+    return select(func.pg_notify(channel, payload))
 
 
 # --- users, tokens and devices ----------------------------------------------------
