@@ -98,46 +98,60 @@ class ProgramSettings(BaseSettings):
         try:
             return cls(**values)
         except ValidationError as error:
-            raise SettingsError(explain(error, cls.program, path, text, from_file)) from None
+            raise SettingsError(
+                explain(error, f"the {cls.program} settings are not valid", path, text, from_file)
+            ) from None
         finally:
             _file_values.reset(token)
 
 
 def explain(
     error: ValidationError,
-    program: str,
+    headline: str,
     path: Path | None,
     text: str = "",
     data: dict[str, Any] | None = None,
+    *,
+    environment: bool = True,
+    noun: str = "setting",
 ) -> str:
-    """One line per problem: where (file:line or variable) and what to do."""
+    """One line per problem: where (file:line, or the environment) and what is wrong."""
     lines = []
     for problem in error.errors():
         location = _keys_in(data or {}, [str(part) for part in problem.get("loc", ())])
-        field = ".".join(location) or "(settings)"
+        field = _field_name(location) or "(the whole file)"
         if problem.get("type") == "extra_forbidden":
-            what = "unknown setting (check the spelling)"
+            what = f"unknown {noun} (check the spelling)"
         else:
-            what = str(problem.get("msg", "invalid"))
+            what = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
         line = _line_of(text, location)
+        while line is None and location and location[-1].isdigit():
+            location = location[:-1]  # an item of a list written on one line: the key's line
+            line = _line_of(text, location)
         if path is not None and line is not None:
             where = f"{path}:{line}: {field}"
         elif path is not None:
-            where = f"{path} or the environment: {field}"
+            where = f"{path}{' or the environment' if environment else ''}: {field}"
         else:
             where = f"{field} (from the environment)"
         lines.append(f"{where}: {what}")
-    head = f"the {program} settings are not valid:"
-    return "\n".join([head, *(f"  {line}" for line in lines)]) if len(lines) > 1 else (
-        f"{head} {lines[0]}" if lines else head
-    )
+    if len(lines) == 1:
+        return f"{headline}: {lines[0]}"
+    return "\n".join([f"{headline}:", *(f"  {line}" for line in lines)])
+
+
+def _field_name(location: list[str]) -> str:
+    name = ""
+    for part in location:
+        name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)
+    return name
 
 
 def _keys_in(data: dict[str, Any], location: list[str]) -> list[str]:
-    """The location without the parts pydantic adds (a union's tag, a list index).
+    """The location without the parts pydantic adds, such as a union's tag.
 
-    Parts are kept while they walk down the file's own tables; the rest of the
-    path is kept as given (a value that came from the environment, say).
+    Parts are kept while they walk down the file's own tables and arrays; the
+    rest of the path is kept as given (a value that came from the environment).
     """
     keys: list[str] = []
     node: Any = data
@@ -145,31 +159,56 @@ def _keys_in(data: dict[str, Any], location: list[str]) -> list[str]:
         if isinstance(node, dict) and part in node:
             keys.append(part)
             node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            keys.append(part)
+            node = node[int(part)]
         elif isinstance(node, dict) and part in {str(v) for v in node.values()}:
             continue  # a union's tag, such as "network" in printer.network.port
-        elif isinstance(node, list) and part.isdigit():
-            node = node[int(part)] if int(part) < len(node) else None
         else:
             keys.append(part)
             node = None
     return keys
 
 
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]")
+
+
 def _line_of(text: str, location: list[str]) -> int | None:
-    """The line where a (possibly nested) key is set in a TOML text, if it can be found."""
+    """The line where a (possibly nested) key is set in a TOML text, if it can be found.
+
+    Knows tables (`[printer]`), arrays of tables (`[[services]]`, counted so the
+    third one is found for `services[2]`) and plain keys; inline tables and
+    dotted keys are found only at their first line.
+    """
     if not text or not location:
         return None
-    *tables, key = location
-    wanted_table = ".".join(tables)
-    table = ""
-    key_line = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+    # Split the location into the table it lives in and the key within it.
+    table_path: list[str] = []
+    rest = list(location)
+    while len(rest) > 1:
+        table_path.append(rest.pop(0))
+    key = rest[0]
+    if key.isdigit():  # a whole entry of an array of tables
+        table_path.append(key)
+        key = ""
+    seen: dict[str, int] = {}
+    current: list[str] = []
+    key_line = re.compile(rf"^\s*([\"']?){re.escape(key)}\1\s*=") if key else None
     for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+        header = _HEADER.match(line)
         if header:
-            table = header.group(1).replace('"', "")
-            if table == ".".join(location):
+            name = header.group(2).replace('"', "").replace("'", "")
+            parts = [p.strip() for p in name.split(".")]
+            if header.group(1) == "[[":
+                index = seen.get(name, -1) + 1
+                seen[name] = index
+                parts = [*parts, str(index)]
+            current = parts
+            if key_line is None and current == table_path:
                 return number
+            if key_line is not None and current == [*table_path, key]:
+                return number  # the key is itself a table
             continue
-        if table == wanted_table and key_line.match(line):
+        if key_line is not None and current == table_path and key_line.match(line):
             return number
     return None

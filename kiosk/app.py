@@ -22,6 +22,7 @@ import antrean
 from antrean.client import ClientUpdate, ConnectionState, DeviceClient
 from antrean.health import DeviceHealth, PrinterState
 from antrean.protocol import IssuedTicket
+from antrean.storage import disk_state
 from kiosk.buttons import ButtonBoard, Press
 from kiosk.health import PrinterReading
 from kiosk.lights import KioskStatus, Lights, Scene, scene_for
@@ -53,6 +54,7 @@ class Kiosk:
         self._started = clock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._health_due = asyncio.Event()
+        self._disk_problem: str | None = None
         self.printing = Printing(
             settings, port, clock, changed=self._refresh, report=self._health_due.set
         )
@@ -125,12 +127,23 @@ class Kiosk:
         if printing.print_failed and (state is None or state.can_print):
             state = PrinterState.ERROR
         detail = printing.last_failure if printing.print_failed else printing.reading.detail
+        # A full or read-only card does not stop tickets (the kiosk writes nothing),
+        # but the office must hear of it before the Pi is rebooted into trouble.
+        disk = disk_state("/")
+        if disk.problem != self._disk_problem:
+            if disk.problem:
+                log.warning("storage: %s", disk.problem)
+            self._disk_problem = disk.problem
         return DeviceHealth(
             version=antrean.__version__,
             uptime_seconds=max(0.0, self.clock() - self._started),
             printer=state,
-            detail=detail[:300] or None,
-            extra={"paper": printing.paper.name, **self.counts},
+            detail=(detail or disk.problem or "")[:300] or None,
+            extra={
+                "paper": printing.paper.name, **self.counts,
+                "disk_free_mb": disk.free_bytes // (1024 * 1024),
+                "root_read_only": disk.read_only,
+            },
         )
 
     async def _report_health_loop(self) -> None:

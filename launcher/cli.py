@@ -12,9 +12,23 @@ import sys
 from collections.abc import Sequence
 
 from antrean import __version__
-from launcher import demo_command, kiosk_command, server_commands
+from launcher import (
+    backup_command,
+    counter_command,
+    demo_command,
+    display_command,
+    kiosk_command,
+    server_commands,
+)
 
-COMMAND_MODULES = (server_commands, demo_command, kiosk_command)
+COMMAND_MODULES = (
+    server_commands,
+    demo_command,
+    kiosk_command,
+    display_command,
+    counter_command,
+    backup_command,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

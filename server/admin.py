@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from antrean.vocabulary import DeviceKind, Role
+from server.auth import announce_revoked
 from server.engine.errors import QueueError
 from server.engine.model import NEW, Counter, Service, Site
 from server.engine.schedule import Schedule
@@ -23,6 +24,9 @@ class ServiceSpec:
     daily_quota: int | None = None
     first_number: int = 1
     default_service_minutes: float = 10.0
+    active: bool = True
+    schedule: Schedule | None = None
+    """The service's own sessions and closed dates; None: the office's hours."""
 
     def build(self, site_id: int, order: int) -> Service:
         return Service(
@@ -35,6 +39,8 @@ class ServiceSpec:
             first_number=self.first_number,
             default_service_minutes=self.default_service_minutes,
             sort_order=order,
+            active=self.active,
+            schedule=self.schedule,
         )
 
 
@@ -56,6 +62,7 @@ class SiteSpec:
     counters: list[CounterSpec] = field(default_factory=list)
     announcements: list[str] = field(default_factory=list)
     public_url: str | None = None
+    priority_max_in_row: int = 3
 
 
 def create_site(work: UnitOfWork, spec: SiteSpec) -> Site:
@@ -70,6 +77,7 @@ def create_site(work: UnitOfWork, spec: SiteSpec) -> Site:
         address_lines=tuple(spec.address_lines),
         announcements=tuple(spec.announcements),
         public_url=spec.public_url,
+        priority_max_in_row=spec.priority_max_in_row,
     )
     work.add(site)
     services = {}
@@ -134,6 +142,7 @@ def revoke_device(work: UnitOfWork, device_id: int, now: datetime) -> DeviceReco
     if device is None:
         raise ValueError(f"no device {device_id}")
     accounts.revoke_device(work, device_id, now)
+    announce_revoked(work, device_id)
     return replace(device, revoked_at=now)
 
 

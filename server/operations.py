@@ -6,6 +6,7 @@ the same checks, the same answer and the same events whichever way it came.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from antrean.protocol import (
     EventView,
     IssuedTicket,
     IssueTicketCommand,
+    RateServiceCommand,
     TicketCommand,
     TransferCommand,
 )
@@ -32,7 +34,7 @@ from server.engine.views import SiteIndex, WaitEstimator, event_view, make_ticke
 from server.permissions import Action, Caller, authorize
 from server.store import requests
 from server.store.database import Database
-from server.store.errors import TransientConflict
+from server.store.errors import StorageUnavailable, TransientConflict
 from server.store.unit_of_work import UnitOfWork
 
 TRANSIENT_ATTEMPTS = 3
@@ -44,6 +46,15 @@ def utc_now() -> datetime:
 
 class EventBus(Protocol):
     def publish(self, events: list[EventView]) -> None: ...
+
+
+class CommandWatch(Protocol):
+    """Told about every command: may refuse it before it changes anything, and
+    hears how it ended (the clock check, the metrics, the storage watch)."""
+
+    def check(self, now: datetime) -> None: ...
+
+    def finished(self, command: str, result: str, seconds: float) -> None: ...
 
 
 class NoBus:
@@ -74,6 +85,7 @@ class Operations:
         self.bus: EventBus = bus or NoBus()
         self.clock = clock
         self.request_log_age = timedelta(hours=request_log_hours)
+        self.watches: list[CommandWatch] = []
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         """Run `work` in one write transaction; a repeated request id replays its answer.
@@ -127,7 +139,28 @@ class Operations:
     def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
         """Check permission and carry out one command from the wire contract."""
         handler = _HANDLERS[type(command)]
-        return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
+
+        def work(repo: UnitOfWork, now: datetime) -> Outcome:
+            for watch in self.watches:
+                watch.check(now)
+            return handler(repo, now, caller, command)
+
+        started = time.perf_counter()
+        result = "error"
+        try:
+            outcome = self.run(caller, request_id, work)
+            result = "ok" if outcome.status != 204 else "nothing"
+            return outcome
+        except QueueError as refusal:
+            result = refusal.code
+            raise
+        except StorageUnavailable as error:
+            result = "storage_unavailable"
+            raise QueueError("storage_unavailable", {"detail": str(error)[:200]}) from error
+        finally:
+            seconds = time.perf_counter() - started
+            for watch in self.watches:
+                watch.finished(command.type, result, seconds)
 
 
 def _issue(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
@@ -184,7 +217,7 @@ def _ticket_step(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> O
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     action = Action.CANCEL if cmd.type == "cancel" else Action.OPERATE
-    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket)
+    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket, now=now)
     if cmd.type == "cancel":
         engine.cancel(repo, ticket.id, now, caller.actor, reason=cmd.reason)
     else:
@@ -196,14 +229,24 @@ def _transfer(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outc
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     authorize(caller, Action.OPERATE, ticket.site_id, counter=counter, ticket=ticket)
-    engine.transfer(repo, ticket.id, cmd.service, now, caller.actor)
+    engine.transfer(repo, ticket.id, cmd.service, now, caller.actor, note=cmd.note)
+    return _ticket_outcome(repo, ticket)
+
+
+def _rate(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    authorize(caller, Action.RATE, ticket.site_id, counter=counter, ticket=ticket)
+    engine.rate(repo, ticket.id, cmd.satisfaction, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
 def _counter_state(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
     authorize(caller, Action.MANAGE_COUNTER, site.id, counter=cmd.counter)
-    counter = engine.set_counter_state(repo, site, cmd.counter, cmd.state, now, caller.actor)
+    counter = engine.set_counter_state(
+        repo, site, cmd.counter, cmd.state, now, caller.actor, reason=cmd.reason
+    )
     index = SiteIndex(repo, site)
     current = repo.at_counter(counter.id)
     view = CounterView(
@@ -233,4 +276,5 @@ _HANDLERS: dict[type, Callable[[UnitOfWork, datetime, Caller, Any], Outcome]] = 
     TicketCommand: _ticket_step,
     TransferCommand: _transfer,
     CounterStateCommand: _counter_state,
+    RateServiceCommand: _rate,
 }

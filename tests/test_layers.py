@@ -116,6 +116,25 @@ def test_the_store_imports_only_the_engines_plain_types() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# The one connection outside the store: PostgreSQL's LISTEN, which waits for
+# notices on the event loop and runs no statement of the schema.
+TALKS_TO_THE_DATABASE = {"server.realtime.postgres"}
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "sqlite3", "psycopg")
+
+
+def test_only_the_store_talks_to_the_database() -> None:
+    wrong = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            module = _module_name(path)
+            if _within(module, "server.store") or module in TALKS_TO_THE_DATABASE:
+                continue
+            for imported in sorted(_imports(path)):
+                if imported.split(".")[0] in DATABASE_LIBRARIES:
+                    wrong.append(f"{module} imports {imported}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_no_import_circles() -> None:
     # Only imports made when a module loads count: one inside a function runs later.
     top_level = _top_level_graph()

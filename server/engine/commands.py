@@ -1,5 +1,5 @@
 """The queue's commands: issue, call, recall, start, finish, no-show, requeue,
-transfer, cancel, expire and counter state.
+transfer, cancel, expire, counter state and the citizen's rating.
 
 Each runs inside the caller's transaction: it loads what it needs through the
 repository, changes the engine's objects, and records one event per change,
@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from antrean.vocabulary import Channel, CounterState, EventType, Priority, TicketStatus
+from antrean.vocabulary import (
+    Channel,
+    CounterState,
+    EventType,
+    Priority,
+    Satisfaction,
+    TicketStatus,
+)
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_day, local_time, require_aware
 from server.engine.errors import QueueError
@@ -32,6 +39,9 @@ from server.engine.policy import call_order, next_streak
 from server.engine.repository import QueueRepository
 
 MAX_NUMBER = 999
+# A rating belongs to the visit just ended: the citizen presses a face on the
+# way out. Later than this it is more likely someone else's press.
+RATING_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -273,7 +283,12 @@ def requeue(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor =
 
 
 def transfer(
-    repo: QueueRepository, ticket_id: int, service_code: str, now: datetime, actor: Actor = SYSTEM
+    repo: QueueRepository,
+    ticket_id: int,
+    service_code: str,
+    now: datetime,
+    actor: Actor = SYSTEM,
+    note: str | None = None,
 ) -> Ticket:
     """Send a citizen on to another service; they keep their code and their place."""
     ticket = find_ticket(repo, ticket_id)
@@ -296,11 +311,12 @@ def transfer(
             "service": target.code,
             "at": require_aware(now).isoformat(),
             "from_counter": counter.number if counter else None,
+            **({"note": note} if note else {}),
         },
     )
     record(
         repo, site, EventType.TRANSFERRED, now, actor, ticket, counter,
-        from_service=source.code, to_service=target.code,
+        from_service=source.code, to_service=target.code, **({"note": note} if note else {}),
     )
     return ticket
 
@@ -343,12 +359,45 @@ def set_counter_state(
     state: CounterState,
     now: datetime,
     actor: Actor = SYSTEM,
+    reason: str | None = None,
 ) -> Counter:
     counter = find_counter(repo, site, counter_number)
     if counter.state != state:
         counter.state = state
-        record(repo, site, EventType.COUNTER_CHANGED, now, actor, None, counter, state=state.value)
+        extra = {"reason": reason} if reason else {}
+        record(
+            repo, site, EventType.COUNTER_CHANGED, now, actor, None, counter,
+            state=state.value, **extra,
+        )
     return counter
+
+
+def rate(
+    repo: QueueRepository,
+    ticket_id: int,
+    satisfaction: Satisfaction,
+    now: datetime,
+    actor: Actor = SYSTEM,
+) -> Ticket:
+    """The citizen's satisfaction with a visit that has just ended; once per ticket."""
+    ticket = find_ticket(repo, ticket_id)
+    if ticket.satisfaction is not None:
+        raise QueueError("already_rated", {"ticket": ticket_id})
+    finished = ticket.finished_at
+    if ticket.status != TicketStatus.DONE or finished is None:
+        raise QueueError("rating_closed", {"ticket": ticket_id, "status": ticket.status.value})
+    if not finished <= require_aware(now) <= finished + RATING_WINDOW:
+        raise QueueError(
+            "rating_closed",
+            {"ticket": ticket_id, "window_seconds": int(RATING_WINDOW.total_seconds())},
+        )
+    ticket.satisfaction = satisfaction
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    record(
+        repo, repo.site_by_id(ticket.site_id), EventType.RATED, now, actor, ticket, counter,
+        satisfaction=satisfaction.value, score=satisfaction.score,
+    )
+    return ticket
 
 
 def _open_counter(repo: QueueRepository, site: Site, number: int) -> Counter:

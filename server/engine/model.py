@@ -14,7 +14,14 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from antrean.vocabulary import Channel, CounterState, EventType, Priority, TicketStatus
+from antrean.vocabulary import (
+    Channel,
+    CounterState,
+    EventType,
+    Priority,
+    Satisfaction,
+    TicketStatus,
+)
 from server.engine.schedule import Schedule
 
 NEW = 0
@@ -113,6 +120,8 @@ class Ticket:
     # Each service the ticket was in, in order: {"service", "at", "from_counter"}.
     # A tuple, so a change is a new value the unit of work can see.
     history: tuple[Mapping[str, Any], ...] = ()
+    # The citizen's answer on the faces at the counter, at most one per ticket.
+    satisfaction: Satisfaction | None = None
 
 
 class Place(NamedTuple):
@@ -143,8 +152,9 @@ class Event:
     """One change, numbered per site: what happened, to which ticket, with which facts.
 
     `details` holds what a kind of event adds: `service` (issued),
-    `from_service` and `to_service` (transferred), `reason` (cancelled),
-    `state` (counter_changed).
+    `from_service`, `to_service` and perhaps `note` (transferred), `reason`
+    (cancelled), `state` and perhaps `reason` (counter_changed), `satisfaction`
+    and `score` (rated).
     """
 
     site_id: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from antrean.protocol import EventView, QueueSnapshot
-from server.auth import caller_for_token
+from server.auth import caller_for_token, token_verdicts
 from server.engine.commands import find_site
 from server.engine.errors import QueueError
 from server.engine.views import event_view, snapshot
@@ -33,15 +33,9 @@ def authenticate(db: Database, token: str, site: str | None, now: datetime) -> t
 
 def still_valid(db: Database, tokens: list[str], now: datetime) -> list[QueueError | None]:
     """For each token, None if it still works, else why not (revoked, expired)."""
-    verdicts: list[QueueError | None] = []
     with db.reading() as work:
-        for token in tokens:
-            try:
-                caller_for_token(work, token, now)
-                verdicts.append(None)
-            except QueueError as refusal:
-                verdicts.append(refusal)
-    return verdicts
+        verdicts = token_verdicts(work, tokens, now)
+    return [verdicts[token] for token in tokens]
 
 
 def read_snapshot(db: Database, site: str, now: datetime) -> QueueSnapshot:

@@ -6,7 +6,7 @@ copied database holds no working token.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -97,6 +97,51 @@ def add_token(
 ) -> TokenRecord:
     token = TokenRecord(0, user_id, token_hash, created_at, expires_at, revoked=False)
     return replace(token, id=work.insert(USER_TOKENS, TOKEN.columns(token, TOKEN.fields[1:])))
+
+
+def revoke_token(work: UnitOfWork, token_hash: str) -> None:
+    """Stop a sign-in token from working (signing out); an unknown one is let be."""
+    token = token_by_hash(work, token_hash)
+    if token is not None and not token.revoked:
+        work.update(USER_TOKENS, token.id, {"revoked": True})
+
+
+@dataclass(frozen=True)
+class Access:
+    """What decides whether a token still works."""
+
+    device: bool
+    revoked: bool
+    expires_at: datetime | None = None  # a user's token
+    user_active: bool = True
+
+    def works_at(self, now: datetime) -> bool:
+        if self.revoked or not self.user_active:
+            return False
+        return self.expires_at is None or self.expires_at > now
+
+
+ACCESS_BATCH = 512
+
+
+def token_access(work: UnitOfWork, token_hashes: Sequence[str]) -> dict[str, Access]:
+    """Each known token (by hash) with what decides whether it works; unknown ones
+    are left out. A few statements however many tokens: checked every second."""
+    found: dict[str, Access] = {}
+    for start in range(0, len(token_hashes), ACCESS_BATCH):
+        batch = token_hashes[start : start + ACCESS_BATCH]
+        size = statements.padded_size(len(batch))
+        # Padding repeats the last hash: the same row found twice changes nothing.
+        params = {f"hash_{n}": batch[min(n, len(batch) - 1)] for n in range(size)}
+        for digest, revoked_at in work.connection.rows(statements.device_access(size), params):
+            found[digest] = Access(device=True, revoked=revoked_at is not None)
+        rows = work.connection.rows(statements.user_token_access(size), params)
+        for digest, revoked, expires_at, active in rows:
+            found[digest] = Access(
+                device=False, revoked=bool(revoked), expires_at=expires_at,
+                user_active=bool(active),
+            )
+    return found
 
 
 # --- devices -----------------------------------------------------------------------

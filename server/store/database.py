@@ -47,6 +47,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
+    @property
+    def file(self) -> Path | None:
+        """The SQLite database's file; None for a server database or one in memory."""
+        name = make_url(self.url).database if self.is_sqlite else None
+        return Path(name) if name and name != ":memory:" else None
+
     @contextmanager
     def writing(self) -> Iterator[UnitOfWork]:
         """One write transaction: commit on success, roll back on any error.

@@ -21,3 +21,14 @@ class UnsavedChanges(StoreError, RuntimeError):
     Always a mistake in the code: a rule changed an object without recording
     the event that saves it. Raised instead of silently losing the change.
     """
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be used now: it cannot be reached or opened (a PostgreSQL
+    server away, a connection lost, tables not made yet). Nothing was kept; the same
+    work may succeed later."""
+
+
+class StorageUnavailable(DatabaseUnavailable):
+    """The database could not write for want of storage: a full disk, a read-only
+    or failing card. Told by the database's code, like a transient conflict."""

@@ -22,6 +22,7 @@ from antrean.vocabulary import (
     EventType,
     Priority,
     Role,
+    Satisfaction,
     TicketStatus,
 )
 from server.store.types import UTCDateTime
@@ -39,6 +40,13 @@ def _enum_column(kind: type[StrEnum], default: Any = ...) -> Any:
     if default is ...:
         return Field(sa_type=column_type, nullable=False)
     return Field(default=default, sa_type=column_type, nullable=False)
+
+
+def _optional_enum_column(kind: type[StrEnum]) -> Any:
+    column_type = SAEnum(
+        kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+    return Field(default=None, sa_type=column_type, nullable=True)
 
 
 def _json_column(default_factory: Any) -> Any:
@@ -150,6 +158,8 @@ class Ticket(SQLModel, table=True):
     device_id: int | None = Field(default=None, foreign_key="devices.id")
     cancel_reason: str | None = Field(default=None, max_length=300)
     history: list[dict[str, Any]] = _json_column(list)
+    # The citizen's answer on the faces at the counter, at most one per ticket.
+    satisfaction: Satisfaction | None = _optional_enum_column(Satisfaction)
 
 
 class Event(SQLModel, table=True):
@@ -219,3 +229,24 @@ class RequestRecord(SQLModel, table=True):
     status_code: int
     response: dict[str, Any] = _json_column(dict)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class DisplayPairing(SQLModel, table=True):
+    """A one-time code that turns a browser (a smart TV) into a display device.
+
+    Only the code's hash is kept. Claiming it creates the display device, whose
+    token the browser keeps in a cookie; `options` (services, counters, sound,
+    wording) say what that TV's wall shows and says.
+    """
+
+    __tablename__ = "display_pairings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=120)
+    options: dict[str, Any] = _json_column(dict)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = _utc_column()
+    device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from server.store import statements
 from server.store.database import Database
+from server.store.unit_of_work import UnitOfWork
 
 
 def notify(db: Database, channel: str, payloads: Sequence[str]) -> None:
@@ -13,3 +14,10 @@ def notify(db: Database, channel: str, payloads: Sequence[str]) -> None:
     with db.writing() as work:
         for payload in payloads:
             work.connection.rows(statements.notify, {"channel": channel, "payload": payload})
+
+
+def announce(work: UnitOfWork, channel: str, payload: str) -> None:
+    """Send `payload` on `channel` when this unit of work commits (never if it rolls
+    back). Only PostgreSQL has such channels: on SQLite nothing is sent."""
+    if work.connection.is_postgres:
+        work.connection.rows(statements.notify, {"channel": channel, "payload": payload})

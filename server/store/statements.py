@@ -7,7 +7,8 @@ IMMEDIATE` instead. Upserts use each dialect's own `INSERT … ON CONFLICT`.
 Compiling happens once per dialect, on first use (`compiled.py`).
 
 A new query goes here, as a `Statement`, and is run by the store module of
-its noun (`unit_of_work.py`, `requests.py`, `accounts.py`, `offices.py`).
+its noun (`unit_of_work.py`, `requests.py`, `accounts.py`, `pairings.py`,
+`monitoring.py`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ USERS: Table = _TABLES["users"]
 USER_TOKENS: Table = _TABLES["user_tokens"]
 DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
+DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -358,6 +360,25 @@ def recent_calls(dialect: str) -> ClauseElement:
     )
 
 
+@cache
+def no_shows(count: int) -> Statement:
+    """A day's no-shows of `count` services (`service_0` …), latest first, up to `limit`."""
+
+    def build(dialect: str) -> ClauseElement:
+        services = [_value(f"service_{n}", TICKETS.c.service_id) for n in range(count)]
+        return (
+            select(TICKETS)
+            .where(
+                _of_day(TICKETS.c.status == TicketStatus.NO_SHOW),
+                TICKETS.c.service_id.in_(services),
+            )
+            .order_by(TICKETS.c.no_show_at.desc(), TICKETS.c.id.desc())
+            .limit(bindparam("limit", type_=Integer))
+        )
+
+    return Statement(f"no_shows_{count}", build)
+
+
 @_statement
 def tickets_of_site(dialect: str) -> ClauseElement:
     return (
@@ -391,6 +412,21 @@ def events_since(dialect: str) -> ClauseElement:
         )
         .order_by(EVENTS.c.seq)
         .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@_statement
+def latest_counter_event(dialect: str) -> ClauseElement:
+    # By the site's (site_id, seq) index, newest first: the latest is near the end.
+    return (
+        select(EVENTS)
+        .where(
+            EVENTS.c.site_id == _value("site_id", EVENTS.c.site_id),
+            EVENTS.c.counter_id == _value("counter_id", EVENTS.c.counter_id),
+            EVENTS.c.type == _value("type", EVENTS.c.type),
+        )
+        .order_by(EVENTS.c.seq.desc())
+        .limit(1)
     )
 
 
@@ -546,4 +582,97 @@ def device_seen(dialect: str) -> ClauseElement:
             or_(DEVICES.c.last_seen_at.is_(None), DEVICES.c.last_seen_at < seen),
         )
         .values(last_seen_at=seen)
+    )
+
+
+def padded_size(count: int) -> int:
+    """The number of parameters of an `IN (…)` statement for `count` values: the
+    next power of two, so a few compiled statements serve every count."""
+    return 1 << max(0, count - 1).bit_length()
+
+
+@cache
+def device_access(count: int) -> Statement:
+    """Devices by token hash (`hash_0` … `hash_{count-1}`), whether revoked."""
+
+    def build(dialect: str) -> ClauseElement:
+        hashes = [_value(f"hash_{n}", DEVICES.c.token_hash) for n in range(count)]
+        return select(DEVICES.c.token_hash, DEVICES.c.revoked_at).where(
+            DEVICES.c.token_hash.in_(hashes)
+        )
+
+    return Statement(f"device_access_{count}", build)
+
+
+@cache
+def user_token_access(count: int) -> Statement:
+    """Users' sign-in tokens by hash, with what decides whether they still work."""
+
+    def build(dialect: str) -> ClauseElement:
+        tokens = USER_TOKENS
+        hashes = [_value(f"hash_{n}", tokens.c.token_hash) for n in range(count)]
+        return (
+            select(tokens.c.token_hash, tokens.c.revoked, tokens.c.expires_at, USERS.c.active)
+            .join(USERS, USERS.c.id == tokens.c.user_id)
+            .where(tokens.c.token_hash.in_(hashes))
+        )
+
+    return Statement(f"user_token_access_{count}", build)
+
+
+# --- display pairings -------------------------------------------------------------
+
+
+@_statement
+def pairing_by_code(dialect: str) -> ClauseElement:
+    pairings = DISPLAY_PAIRINGS
+    return select(pairings).where(
+        pairings.c.code_hash == _value("code_hash", pairings.c.code_hash)
+    )
+
+
+@_statement
+def pairing_of_device(dialect: str) -> ClauseElement:
+    pairings = DISPLAY_PAIRINGS
+    return (
+        select(pairings)
+        .where(pairings.c.device_id == _value("device_id", pairings.c.device_id))
+        .order_by(pairings.c.id.desc())
+        .limit(1)
+    )
+
+
+# --- what monitoring reads ----------------------------------------------------------
+
+
+@_statement
+def ping(dialect: str) -> ClauseElement:
+    return select(literal(1, Integer))
+
+
+@_statement
+def latest_event_at(dialect: str) -> ClauseElement:
+    # By id, which follows commit order: no scan.
+    return select(EVENTS.c.at).order_by(EVENTS.c.id.desc()).limit(1)
+
+
+@_statement
+def waiting_counts(dialect: str) -> ClauseElement:
+    day = TICKETS.c.local_day
+    return (
+        select(TICKETS.c.site_id, SERVICES.c.code, day, func.count())
+        .join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
+        .where(TICKETS.c.status == TicketStatus.WAITING)
+        .group_by(TICKETS.c.site_id, SERVICES.c.code, day)
+    )
+
+
+@_statement
+def contents(dialect: str) -> ClauseElement:
+    """How many offices and tickets a database holds, and when its last event was
+    (checked in a backup before it is trusted; these columns exist in every schema)."""
+    return select(
+        select(func.count()).select_from(SITES).scalar_subquery(),
+        select(func.count()).select_from(TICKETS).scalar_subquery(),
+        select(func.max(EVENTS.c.at)).scalar_subquery(),
     )

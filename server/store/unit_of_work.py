@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
+from antrean.vocabulary import EventType
 from server.engine.model import Counter, Event, Place, Service, Site, Ticket
 from server.store import event_log, statements
 from server.store.compiled import Statement
@@ -232,6 +233,16 @@ class UnitOfWork:
         params = {"site_id": site_id, "local_day": local_day, "limit": limit}
         return self._tickets(statements.recent_calls, params)
 
+    def no_shows(
+        self, site_id: int, local_day: date, service_ids: Collection[int], limit: int
+    ) -> list[Ticket]:
+        """A day's no-shows of some services, latest first: those who may yet come back."""
+        if not service_ids:
+            return []
+        params: dict[str, Any] = {"site_id": site_id, "local_day": local_day, "limit": limit}
+        params.update((f"service_{n}", s) for n, s in enumerate(service_ids))
+        return self._tickets(statements.no_shows(len(service_ids)), params)
+
     def tickets_of_site(self, site_id: int) -> list[Ticket]:
         """Every ticket an office ever issued, oldest first (for audits and tests)."""
         return self._tickets(statements.tickets_of_site, {"site_id": site_id})
@@ -251,6 +262,12 @@ class UnitOfWork:
         params = {"site_id": site_id, "seq": seq, "limit": limit}
         rows = self.connection.rows(statements.events_since, params)
         return [event_log.load(row) for row in rows]
+
+    def latest_counter_event(self, counter: Counter, kind: EventType) -> Event | None:
+        """The counter's latest event of one kind (e.g. why it was last paused)."""
+        params = {"site_id": counter.site_id, "counter_id": counter.id, "type": kind}
+        row = self.connection.row(statements.latest_counter_event, params)
+        return None if row is None else event_log.load(row)
 
     # --- writing ------------------------------------------------------------------------
 

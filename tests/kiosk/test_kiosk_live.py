@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,3 +267,15 @@ def test_closed_office_prints_a_slip_at_most_once_a_minute(office: Office) -> No
     assert "Kantor tutup hari ini." in out.text
     assert "Buka kembali:" in out.text
     assert office.tickets() == []
+
+
+def test_the_kiosk_reports_its_card_with_its_health(office: Office) -> None:
+    async def scenario() -> None:
+        async with running_kiosk(office.url, office.token) as rig:
+            await rig.until(lambda: "root_read_only" in office.device_health().get("extra", {}))
+
+    asyncio.run(scenario())
+    extra = office.device_health()["extra"]
+    stats = os.statvfs("/")
+    assert extra["root_read_only"] is bool(stats.f_flag & os.ST_RDONLY)
+    assert abs(extra["disk_free_mb"] - stats.f_bavail * stats.f_frsize // 2**20) < 64

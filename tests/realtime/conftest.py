@@ -69,7 +69,8 @@ class LiveServer:
         self.app = create_app(self.settings, clock=self.clock)
         if self.prepare is not None:
             self.prepare(self.app)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        options = {**self.settings.uvicorn_options(), "log_level": "warning"}
+        config = uvicorn.Config(self.app, lifespan="on", **options)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from antrean.vocabulary import DeviceKind, Role
 from server.engine.commands import find_site
 from server.engine.schedule import Schedule, TimeRange
+from tests.conftest import Clock
 from tests.server.conftest import Api
 
 
@@ -68,6 +71,38 @@ def test_a_kiosk_cancels_only_its_own_tickets(api: Api, officer: dict[str, str])
     assert api.client.post(f"/api/v1/tickets/{theirs}/cancel", headers=kiosk).status_code == 403
     assert api.client.post(f"/api/v1/tickets/{mine}/cancel", headers=other_kiosk).status_code == 403
     assert api.client.post(f"/api/v1/tickets/{mine}/cancel", headers=kiosk).status_code == 200
+
+
+def test_a_kiosk_cancels_only_a_waiting_ticket_it_just_issued(
+    api: Api, officer: dict[str, str], clock: Clock
+) -> None:
+    kiosk = api.device(DeviceKind.KIOSK)
+
+    def cancel(ticket_id: int) -> tuple[int, dict[str, Any]]:
+        answer = api.client.post(f"/api/v1/tickets/{ticket_id}/cancel", headers=kiosk)
+        return answer.status_code, answer.json()
+
+    called, served, returned, old, fresh = (
+        api.issue(kiosk, "A")["ticket"]["id"] for _ in range(5)
+    )
+    api.client.post("/api/v1/sites/demo/counters/1/state", json={"state": "open"}, headers=officer)
+    steps = [("call", called), ("call", served), ("start", served), ("call", returned),
+             ("no-show", returned), ("requeue", returned)]
+    for step, ticket in steps:
+        body = {"counter": 1} if step == "call" else {}
+        done = api.client.post(f"/api/v1/tickets/{ticket}/{step}", json=body, headers=officer)
+        assert done.status_code == 200, done.text
+    # Called, being served, or called once and back in line: the kiosk may not touch it.
+    for ticket in (called, served, returned):
+        status, body = cancel(ticket)
+        assert (status, body["error"]["code"]) == (403, "forbidden")
+        assert "waiting ticket it issued" in body["error"]["details"]["rule"]
+    clock.advance(minutes=14)
+    assert cancel(fresh)[0] == 200  # the print failed a moment ago
+    clock.advance(minutes=2)
+    assert cancel(old)[0] == 403  # sixteen minutes on, it is the citizen's
+    # An officer may still cancel what the kiosk may not.
+    assert api.client.post(f"/api/v1/tickets/{old}/cancel", headers=officer).status_code == 200
 
 
 def test_officer_of_another_site_is_refused(api: Api) -> None:

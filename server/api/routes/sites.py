@@ -125,7 +125,9 @@ def set_counter_state(
     caller: CallerDep,
 ) -> Response:
     """Open, pause or close a counter."""
-    command = CounterStateCommand(site=site, counter=number, state=body.state)
+    command = CounterStateCommand(
+        site=site, counter=number, state=body.state, reason=body.reason
+    )
     return respond(operations.execute(caller, command, body.request_id))
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from antrean.protocol import (
     CallTicketCommand,
+    RateServiceCommand,
     TicketCommand,
     TicketStatusView,
     TicketView,
@@ -16,7 +17,13 @@ from antrean.protocol import (
 )
 from server.api.answers import respond
 from server.api.deps import CallerDep, NowDep, OperationsDep
-from server.api.schemas import CallRequest, CancelRequest, Retriable, TransferRequest
+from server.api.schemas import (
+    CallRequest,
+    CancelRequest,
+    RateRequest,
+    Retriable,
+    TransferRequest,
+)
 from server.engine.errors import QueueError
 from server.engine.views import ticket_status
 
@@ -40,7 +47,19 @@ def transfer(
     ticket_id: TicketPath, body: TransferRequest, operations: OperationsDep, caller: CallerDep
 ) -> Response:
     """Send the citizen on to another service, keeping their code and place."""
-    command = TransferCommand(ticket_id=ticket_id, service=body.service)
+    command = TransferCommand(ticket_id=ticket_id, service=body.service, note=body.note)
+    return respond(operations.execute(caller, command, body.request_id))
+
+
+@router.post("/tickets/{ticket_id}/rate", response_model=TicketView)
+def rate(
+    ticket_id: TicketPath, body: RateRequest, operations: OperationsDep, caller: CallerDep
+) -> Response:
+    """The citizen's satisfaction, once, shortly after the ticket was finished.
+
+    Taken from the faces at the counter: the keypad of the ticket's counter.
+    """
+    command = RateServiceCommand(ticket_id=ticket_id, satisfaction=body.satisfaction)
     return respond(operations.execute(caller, command, body.request_id))
 
 

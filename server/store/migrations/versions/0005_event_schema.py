@@ -6,8 +6,8 @@ here on `data` holds the log's own layout, named by the new `version` column
 The conversion is written out here, not imported, so that this migration
 keeps doing what it did when the code around it changes.
 
-Revision ID: 0003_event_schema
-Revises: 0002
+Revision ID: 0005_event_schema
+Revises: 0004_display_pairing
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0003_event_schema'
-down_revision: str | None = '0002'
+revision: str = '0005_event_schema'
+down_revision: str | None = '0004_display_pairing'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

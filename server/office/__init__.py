@@ -1,0 +1,1 @@
+"""Offices described in one file: reading, writing, comparing and applying it."""
