@@ -10,18 +10,35 @@ both must see exactly the same values, on both databases.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
 
-from antrean.vocabulary import Channel, DeviceKind, EventType, Priority, TicketStatus
+from antrean.vocabulary import (
+    Channel,
+    CounterState,
+    DeviceKind,
+    EventType,
+    Priority,
+    Satisfaction,
+    TicketStatus,
+)
 from server.admin import add_device
-from server.engine.commands import call_next, find_site, finish, issue_ticket, transfer
+from server.engine.commands import (
+    call_next,
+    find_site,
+    finish,
+    issue_ticket,
+    no_show,
+    rate,
+    set_counter_state,
+    transfer,
+)
 from server.engine.model import Event, Ticket, TicketFacts
 from server.engine.schedule import Schedule
-from server.store import event_log, statements
+from server.store import accounts, event_log, pairings, statements
 from server.store.database import Database
 from server.store.models import CounterService, Service
 from server.store.models import Event as EventRow
@@ -32,6 +49,7 @@ from tests.conftest import Clock
 
 COLUMNS = [c.key for c in statements.TICKETS.columns]
 DAY = date(2026, 11, 24)
+HOUR = timedelta(hours=1)
 
 
 def _as_dict(ticket: Ticket | TicketRow) -> dict[str, object]:
@@ -148,8 +166,21 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
         assert first is not None
         call_next(work, site, 2, clock.advance(seconds=5))
         finish(work, first.id, clock.advance(seconds=61.5))
+        rate(work, first.id, Satisfaction.SATISFIED, clock.advance(seconds=10))
+        at_two = work.at_counter(work.counters(site.id)[1].id)
+        assert at_two is not None
+        no_show(work, at_two.id, clock.advance(seconds=30))
         call_next(work, site, 1, clock.advance(seconds=1))
+        set_counter_state(work, site, 1, CounterState.PAUSED, clock.now, reason="Istirahat")
         device, _token = add_device(work, "demo", DeviceKind.COUNTER, clock.now, [1, 2])
+        tv, _token = add_device(work, "demo", DeviceKind.DISPLAY, clock.now)
+        pairing = pairings.add(
+            work, site.id, "c0de", "TV", {"sound": "chime"}, clock.now, clock.now + HOUR,
+        )
+        pairings.claimed(work, pairing, tv.id, clock.now)
+        user = accounts.user_by_name(work, "petugas")
+        assert user is not None
+        token = accounts.add_token(work, user.id, "a" * 64, clock.now, clock.now + HOUR)
         services = {s.code: s.id for s in work.services(site.id)}
         counters = {c.number: c.id for c in work.counters(site.id)}
     return {
@@ -157,6 +188,8 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
         "counter_id": counters[1], "id": first.id, "code": "demo", "seq": 0,
         "limit": 10, "token_hash": device.token_hash, "username": "petugas",
         "service_0": services["A"], "service_1": services["C"],
+        "type": EventType.COUNTER_CHANGED, "code_hash": "c0de", "device_id": tv.id,
+        "hash_0": device.token_hash, "hash_1": token.token_hash,
     }
 
 
@@ -165,7 +198,10 @@ READS = [
     statements.waiting, statements.places(2), statements.ticket, statements.at_counter,
     statements.busy_counters, statements.service_durations, statements.recent_calls,
     statements.tickets_of_site, statements.events_since, statements.user_by_name,
-    statements.device_by_hash,
+    statements.device_by_hash, statements.no_shows(2), statements.latest_counter_event,
+    statements.pairing_by_code, statements.pairing_of_device, statements.device_access(2),
+    statements.user_token_access(2), statements.ping, statements.latest_event_at,
+    statements.waiting_counts, statements.contents,
 ]
 
 
