@@ -4,7 +4,10 @@ Events stored the ticket as the wire contract's TicketView (version 1). From
 here on `data` holds the log's own layout, named by the new `version` column
 (version 2, see server/store/event_log.py); existing rows are rewritten.
 The conversion is written out here, not imported, so that this migration
-keeps doing what it did when the code around it changes.
+keeps doing what it did when the code around it changes. It is the same for
+every kind of event: what a kind adds (a rating's satisfaction and score, a
+transfer's note, a pause's reason) was flat beside the ticket and stays flat,
+as its details.
 
 Revision ID: 0005_event_schema
 Revises: 0004_display_pairing
