@@ -27,6 +27,8 @@ class ServiceSpec:
     active: bool = True
     schedule: Schedule | None = None
     """The service's own sessions and closed dates; None: the office's hours."""
+    wait_target_minutes: int | None = None
+    notify_ahead: int | None = None
 
     def build(self, site_id: int, order: int) -> Service:
         return Service(
@@ -41,6 +43,8 @@ class ServiceSpec:
             sort_order=order,
             active=self.active,
             schedule=self.schedule,
+            wait_target_minutes=self.wait_target_minutes,
+            notify_ahead=self.notify_ahead,
         )
 
 

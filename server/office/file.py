@@ -79,6 +79,12 @@ class ServiceEntry(_Strict):
     daily_quota: int | None = Field(default=None, ge=1, le=999)
     minutes: float = Field(default=10.0, gt=0, le=480, description="usual minutes per citizen")
     active: bool = True
+    wait_target_minutes: int | None = Field(
+        default=None, ge=1, le=600, description="the longest wait the office means to keep to"
+    )
+    notify_ahead: int | None = Field(
+        default=None, ge=1, le=50, description="tell a citizen when this many are ahead"
+    )
     hours: Hours | None = Field(
         default=None, description="the service's own sessions (default: the office's hours)"
     )
@@ -179,6 +185,8 @@ class OfficeFile(_Strict):
                     default_service_minutes=s.minutes,
                     active=s.active,
                     schedule=_service_schedule(s, site),
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                 )
                 for s in self.services
             ],
@@ -216,6 +224,8 @@ class OfficeFile(_Strict):
                     daily_quota=s.daily_quota,
                     minutes=s.default_service_minutes,
                     active=s.active,
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                     hours=_own_hours(s.schedule),
                     closed_dates=list(s.schedule.closed_dates) if s.schedule else [],
                 )
@@ -288,6 +298,10 @@ def render(office: OfficeFile) -> str:
         if service.daily_quota is not None:
             out.append(f"daily_quota = {service.daily_quota}")
         out.append(f"minutes = {_number(service.minutes)}")
+        if service.wait_target_minutes is not None:
+            out.append(f"wait_target_minutes = {service.wait_target_minutes}")
+        if service.notify_ahead is not None:
+            out.append(f"notify_ahead = {service.notify_ahead}")
         if not service.active:
             out.append("active = false")
         if service.closed_dates:

@@ -83,6 +83,8 @@ class Service(SQLModel, table=True):
     active: bool = Field(default=True)
     sort_order: int = Field(default=0)
     schedule_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    wait_target_minutes: int | None = Field(default=None, ge=1)
+    notify_ahead: int | None = Field(default=None, ge=1)
 
 
 class Counter(SQLModel, table=True):
@@ -250,3 +252,35 @@ class DisplayPairing(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     claimed_at: datetime | None = _utc_column()
     device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One citizen's answers to the satisfaction survey (SKM), at most one per ticket.
+
+    The ticket is kept only to refuse a second answer; reports never show it.
+    Each element's answer (1–4) has its own column, named as in server/skm.py.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_site_day", "site_id", "local_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    service_id: int = Field(foreign_key="services.id")
+    ticket_id: int = Field(foreign_key="tickets.id", unique=True)
+    local_day: date
+    submitted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    requirements: int = Field(ge=1, le=4)
+    procedure: int = Field(ge=1, le=4)
+    time: int = Field(ge=1, le=4)
+    cost: int = Field(ge=1, le=4)
+    product: int = Field(ge=1, le=4)
+    competence: int = Field(ge=1, le=4)
+    behaviour: int = Field(ge=1, le=4)
+    complaints: int = Field(ge=1, le=4)
+    facilities: int = Field(ge=1, le=4)
+    sex: str | None = Field(default=None, max_length=20)
+    age_band: str | None = Field(default=None, max_length=20)
+    education: str | None = Field(default=None, max_length=20)
+    occupation: str | None = Field(default=None, max_length=20)
+    suggestion: str | None = Field(default=None, max_length=1000)

@@ -62,6 +62,7 @@ USER_TOKENS: Table = _TABLES["user_tokens"]
 DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
 DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
+SURVEY_RESPONSES: Table = _TABLES["survey_responses"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -675,4 +676,26 @@ def contents(dialect: str) -> ClauseElement:
         select(func.count()).select_from(SITES).scalar_subquery(),
         select(func.count()).select_from(TICKETS).scalar_subquery(),
         select(func.max(EVENTS.c.at)).scalar_subquery(),
+    )
+
+
+@_statement
+def survey_of_ticket(dialect: str) -> ClauseElement:
+    answers = SURVEY_RESPONSES
+    return select(answers.c.id).where(
+        answers.c.ticket_id == _value("ticket_id", answers.c.ticket_id)
+    )
+
+
+@_statement
+def surveys_between(dialect: str) -> ClauseElement:
+    answers = SURVEY_RESPONSES
+    return (
+        select(answers)
+        .where(
+            answers.c.site_id == _value("site_id", answers.c.site_id),
+            answers.c.local_day >= _value("first_day", answers.c.local_day),
+            answers.c.local_day <= _value("last_day", answers.c.local_day),
+        )
+        .order_by(answers.c.id)
     )
