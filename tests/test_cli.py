@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -202,3 +204,34 @@ def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> No
     assert "display  browser wall (a smart TV): open http" in done.stdout
     assert "display  shows" in done.stdout, "the wall showed a call"
     assert list((tmp_path / "data" / "display-output").glob("frame-*.png"))
+    [ending] = [line for line in done.stdout.splitlines() if line.startswith("demo ended:")]
+    printed = len(pictures)
+    counts = re.search(r"(\d+) presses at the kiosk gave (\d+) tickets", ending)
+    assert counts is not None, ending
+    pressed = int(counts[1])
+    assert int(counts[2]) == printed, ending
+    if pressed > printed:
+        assert f"{pressed - printed} gave none (" in ending, "the end line says why"
+
+
+def test_ctrl_c_stops_the_demo_with_its_summary(env: dict[str, str], tmp_path: Path) -> None:
+    with subprocess.Popen(
+        [*ANTREAN, "demo", "--port", str(_free_port()), "--speed", "6"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as demo:
+        assert demo.stdout is not None
+        try:
+            printed = 0
+            for line in demo.stdout:
+                printed += "kiosk    printed" in line
+                if printed == 2:
+                    break  # the office is at work
+            demo.send_signal(signal.SIGINT)
+            rest = demo.stdout.read()
+            assert demo.wait(60) == 0, rest
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+    ended = re.search(r"^demo ended: \d+ presses at the kiosk gave \d+ tickets", rest, re.M)
+    assert ended, rest
+    assert "Traceback" not in rest
