@@ -91,9 +91,8 @@ def main() -> int:
         path = folder / "antrean.db"
         db = Database(f"sqlite:///{path}")
         upgrade(db)
-        with db.transaction() as session:
-            site = create_site(session, bench_office())
-        assert site.id is not None
+        with db.writing() as work:
+            site = create_site(work, bench_office())
         add_history(db, site.id, args.days)
         kiosk = Caller("kiosk-1", site.id, device_kind=DeviceKind.KIOSK)
         operations = Operations(db, clock=BenchClock())

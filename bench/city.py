@@ -235,17 +235,17 @@ def prepare_city(url: str, offices: int, displays: int) -> list[Office]:
     city: list[Office] = []
     started = time.monotonic()
     for start in range(0, offices, 50):
-        with db.transaction() as session:
+        with db.writing() as work:
             for n in range(start, min(offices, start + 50)):
                 code = office_code(n)
-                create_site(session, replace(demo_spec(), code=code, name=f"Kecamatan {n}"))
-                kiosk = add_device(session, code, DeviceKind.KIOSK, now)[1]
+                create_site(work, replace(demo_spec(), code=code, name=f"Kecamatan {n}"))
+                kiosk = add_device(work, code, DeviceKind.KIOSK, now)[1]
                 counters = [
-                    add_device(session, code, DeviceKind.COUNTER, now, [c])[1]
+                    add_device(work, code, DeviceKind.COUNTER, now, [c])[1]
                     for c in range(1, COUNTERS + 1)
                 ]
                 screens = [
-                    add_device(session, code, DeviceKind.DISPLAY, now, name=f"tv {d}")[1]
+                    add_device(work, code, DeviceKind.DISPLAY, now, name=f"tv {d}")[1]
                     for d in range(displays)
                 ]
                 city.append(Office(code, kiosk, counters, screens))
@@ -511,7 +511,7 @@ def settle(window: Window, screens: Screens, displays_per_office: int, started: 
 
 CATEGORIES = [
     ("PostgreSQL driver (psycopg)", ("psycopg",)),
-    ("SQLAlchemy (sessions, pool)", ("sqlalchemy",)),
+    ("SQLAlchemy (pool, compiling)", ("sqlalchemy",)),
     ("queue rules (server/engine)", ("server/engine/",)),
     ("storage (server/store)", ("server/store/",)),
     ("command path (operations, auth, permissions)",

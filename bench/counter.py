@@ -61,12 +61,12 @@ def prepare_office(data_dir: Path, presses: int, displays: int) -> tuple[str, di
     for service in office.services:
         service.daily_quota = None
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        create_site(session, office)
-        _, keypad = add_device(session, "demo", DeviceKind.COUNTER, now, [1], name="keypad")
-        _, bare = add_device(session, "demo", DeviceKind.COUNTER, now, [2], name="bare")
+    with db.writing() as work:
+        create_site(work, office)
+        _, keypad = add_device(work, "demo", DeviceKind.COUNTER, now, [1], name="keypad")
+        _, bare = add_device(work, "demo", DeviceKind.COUNTER, now, [2], name="bare")
         screens = [
-            add_device(session, "demo", DeviceKind.DISPLAY, now, name=f"display {n}")[1]
+            add_device(work, "demo", DeviceKind.DISPLAY, now, name=f"display {n}")[1]
             for n in range(displays)
         ]
     admin = Caller(label="user:bench", site_id=None, role=Role.ADMIN)

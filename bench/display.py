@@ -72,12 +72,12 @@ def prepare_office(data_dir: Path, tickets: int) -> tuple[str, dict[str, str]]:
     for service in office.services:
         service.daily_quota = None
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        create_site(session, office)
+    with db.writing() as work:
+        create_site(work, office)
         tokens = {
-            "counter": add_device(session, "demo", DeviceKind.COUNTER, now, [1])[1],
-            "display": add_device(session, "demo", DeviceKind.DISPLAY, now)[1],
-            "memory": add_device(session, "demo", DeviceKind.DISPLAY, now, name="memory")[1],
+            "counter": add_device(work, "demo", DeviceKind.COUNTER, now, [1])[1],
+            "display": add_device(work, "demo", DeviceKind.DISPLAY, now)[1],
+            "memory": add_device(work, "demo", DeviceKind.DISPLAY, now, name="memory")[1],
         }
     admin = Caller(label="user:bench", site_id=None, role=Role.ADMIN)
     operations = Operations(db)

@@ -358,7 +358,7 @@ class Keypad:
             assert target is not None, "the settings refuse a TRANSFER pin without transfer_to"
             return TransferCommand(ticket_id=current.id, service=target)
         steps = {Key.RECALL: "recall", Key.NO_SHOW: "no_show", Key.FINISH: "finish"}
-        return TicketCommand(type=steps[press.key], ticket_id=current.id)  # type: ignore[arg-type]
+        return TicketCommand(type=steps[press.key], ticket_id=current.id)
 
     async def _send(self, desk: Desk, press: Press, command: Command) -> None:
         outcome, detail, ticket = Outcome.DONE, "", None

@@ -82,7 +82,7 @@ class I2cLcd:
 
         bus_factory = self._bus_factory
 
-        class OnBus(CharLCD):  # type: ignore[misc]
+        class OnBus(CharLCD):  # type: ignore[misc]  # RPLCD ships no types
             """RPLCD's own PCF8574 driver, on the bus made by bus_factory."""
 
             def _init_connection(self) -> None:

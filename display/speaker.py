@@ -55,7 +55,7 @@ class PygameSpeaker:
         self.channel = pygame.mixer.Channel(0)
         self.channel.set_volume(volume)
         self.played: list[Played] = []
-        self._sounds: dict[Path, object] = {}
+        self._sounds: dict[Path, pygame.mixer.Sound] = {}
         self._on_start = on_start
 
     async def play(self, path: Path, text: str = "") -> Played:
@@ -66,7 +66,7 @@ class PygameSpeaker:
         while self.channel.get_busy():  # never over another clip
             await asyncio.sleep(POLL)
         started = time.monotonic()
-        self.channel.play(sound)  # type: ignore[arg-type]
+        self.channel.play(sound)
         if self._on_start is not None:
             self._on_start(path)
         while self.channel.get_busy():

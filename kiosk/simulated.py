@@ -14,9 +14,10 @@ import contextlib
 import os
 import sys
 import termios
+import time
 import tty
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -77,8 +78,10 @@ class StatusAnswers:
         return answer
 
 
-class SimulatedPrinter(StatusAnswers, Escpos):
+class SimulatedPrinter(StatusAnswers, Escpos):  # type: ignore[misc]  # escpos ships no types
     """A printer whose paper is a file: every byte sent to it is appended there."""
+
+    _device: IO[bytes] | bool
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         Escpos.__init__(self, **kwargs)
@@ -95,7 +98,7 @@ class SimulatedPrinter(StatusAnswers, Escpos):
             return
         if not self.switched_on:
             raise OSError("the printer is switched off")
-        file: IO[bytes] = self.device  # type: ignore[assignment]
+        file: IO[bytes] = self.device
         file.write(msg)
         file.flush()
         self.written += len(msg)
@@ -103,8 +106,9 @@ class SimulatedPrinter(StatusAnswers, Escpos):
             self.on_write(len(msg))
 
     def close(self) -> None:
-        if self._device:
-            self._device.close()  # type: ignore[union-attr]
+        device = self._device
+        if not isinstance(device, bool):
+            device.close()
         self._device = False
 
 
@@ -130,15 +134,20 @@ def simulated_settings(settings: KioskSettings) -> KioskSettings:
 
 @dataclass
 class TicketArchive:
-    """Saves each printed ticket as a PNG, numbered in order."""
+    """Saves each printed ticket as a PNG, numbered in order within this run.
+
+    The run's start time leads the name, so a later run (numbers start again at
+    A001 each day, and the count at 0001) never overwrites an earlier run's tickets.
+    """
 
     folder: Path
     paper: PaperProfile
     saved: int = 0
+    run: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))
 
     def __call__(self, layout: Layout, issued: IssuedTicket) -> Path:
         self.saved += 1
-        path = self.folder / f"ticket-{self.saved:04d}-{issued.ticket.code}.png"
+        path = self.folder / f"ticket-{self.run}-{self.saved:04d}-{issued.ticket.code}.png"
         save_png(layout, self.paper, path)
         return path
 
@@ -228,7 +237,8 @@ def simulated_kiosk(
     from gpiozero.pins.mock import MockFactory
 
     from antrean.client import DeviceClient
-    from kiosk.app import Kiosk, Result
+    from kiosk.app import Kiosk
+    from kiosk.presses import Result
     from kiosk.printer.port import PrinterPort
 
     settings = simulated_settings(settings)

@@ -63,23 +63,25 @@ class Counts(Protocol):
 
 def register_keypads(settings: ServerSettings) -> dict[tuple[int, ...], str]:
     """A fresh keypad device per Pi for this run; the previous run's are revoked."""
-    from sqlmodel import select
-
     from server.admin import add_device, revoke_device
+    from server.store import accounts
     from server.store.database import Database
-    from server.store.models import Device
 
     db = Database(settings.database)
     now = datetime.now(UTC)
     tokens: dict[tuple[int, ...], str] = {}
-    with db.transaction() as session:
-        for old in session.exec(select(Device).where(Device.kind == DeviceKind.COUNTER)):
-            if old.name.startswith(DEMO_KEYPAD) and old.revoked_at is None:
-                revoke_device(session, old.id or 0, now)
+    with db.writing() as work:
+        for old in accounts.devices(work):
+            if (
+                old.kind is DeviceKind.COUNTER
+                and old.name.startswith(DEMO_KEYPAD)
+                and old.revoked_at is None
+            ):
+                revoke_device(work, old.id, now)
         for counters in PIS:
             name = f"{DEMO_KEYPAD} {'-'.join(map(str, counters))}"
             _, tokens[counters] = add_device(
-                session, DEMO_SITE, DeviceKind.COUNTER, now, list(counters), name=name
+                work, DEMO_SITE, DeviceKind.COUNTER, now, list(counters), name=name
             )
     db.dispose()
     return tokens
@@ -101,7 +103,7 @@ def keypad_settings(
     return [
         CounterSettings(
             server_url=base,
-            token=token,  # type: ignore[arg-type]
+            token=token,
             site=DEMO_SITE,
             next_guard_seconds=min(5.0, 5.0 / speed),
             counters=[_wiring(first, FIRST_PINS, 0x27), _wiring(second, SECOND_PINS, 0x26)],

@@ -50,9 +50,9 @@ def start_wall(settings: ServerSettings, base: str, say: Callable[[str], None] =
 
         async def main() -> None:
             display_settings = DisplaySettings(
-                server_url=base, token=token, site=DEMO_SITE,  # type: ignore[arg-type]
-                simulation={"output_dir": settings.data_dir / "display-output"},  # type: ignore[arg-type]
-                voice={"cache_dir": settings.data_dir / "voice-cache"},  # type: ignore[arg-type]
+                server_url=base, token=token, site=DEMO_SITE,
+                simulation={"output_dir": settings.data_dir / "display-output"},
+                voice={"cache_dir": settings.data_dir / "voice-cache"},
             )
             sim = simulated_display(display_settings, say=say)
             wall.loop, wall.stop_event = asyncio.get_running_loop(), sim.stop
@@ -74,22 +74,20 @@ def start_wall(settings: ServerSettings, base: str, say: Callable[[str], None] =
 
 def _register(settings: ServerSettings, base: str) -> tuple[str, str]:
     """A display token for the wall and a pairing link for a browser; old demo walls revoked."""
-    from sqlmodel import select
-
     from antrean.vocabulary import DeviceKind
     from server.admin import add_device, revoke_device
+    from server.store import accounts
     from server.store.database import Database
-    from server.store.models import Device
     from server.web.tv.pairing import create_pairing
     from server.web.tv.routes import pairing_link
 
     db = Database(settings.database)
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        for old in session.exec(select(Device).where(Device.name == DEMO_DISPLAY)):
+    with db.writing() as work:
+        for old in accounts.devices(work, name=DEMO_DISPLAY):
             if old.revoked_at is None:
-                revoke_device(session, old.id or 0, now)
-        _, token = add_device(session, DEMO_SITE, DeviceKind.DISPLAY, now, name=DEMO_DISPLAY)
-        _, code = create_pairing(session, DEMO_SITE, now, "demo TV")
+                revoke_device(work, old.id, now)
+        _, token = add_device(work, DEMO_SITE, DeviceKind.DISPLAY, now, name=DEMO_DISPLAY)
+        _, code = create_pairing(work, DEMO_SITE, now, "demo TV")
     db.dispose()
     return token, pairing_link(base, code)

@@ -64,10 +64,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _pair(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from sqlmodel import select
-
     from launcher.server_commands import _database, _settings
-    from server.store.models import Site
     from server.web.tv.pairing import TvOptions, create_pairing, shown_code
     from server.web.tv.routes import pairing_link
 
@@ -75,11 +72,11 @@ def _pair(args: argparse.Namespace) -> int:
         "services": _split(args.services), "counters": [int(n) for n in _split(args.counters)],
         "sound": args.sound, **({"wording": args.wording} if args.wording else {}),
     })
-    with _database().transaction() as session:
-        site = session.exec(select(Site).where(Site.code == args.site)).first()
+    with _database().writing() as work:
+        site = work.site(args.site)
         if site is None:
             raise ValueError(f"there is no office {args.site!r} (see: antrean init --demo)")
-        pairing, code = create_pairing(session, args.site, datetime.now(UTC), args.name, options)
+        pairing, code = create_pairing(work, args.site, datetime.now(UTC), args.name, options)
         settings = _settings()
         base = args.url or site.public_url or f"http://{settings.host}:{settings.port}"
         expires = pairing.expires_at

@@ -7,10 +7,14 @@ load on a Pi that installed only a device's packages.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from launcher.errors import CommandError
 
 if TYPE_CHECKING:
     from server.config import ServerSettings
@@ -82,24 +86,21 @@ def _database() -> Database:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
     from antrean.vocabulary import Role
     from server.admin import add_user, create_site
     from server.demo_office import DEMO_PASSWORD, DEMO_SITE, DEMO_USERS, demo_spec
-    from server.store.models import Site
 
     db = _database()
     print(f"database ready: {db.url}")
     if args.demo:
-        with db.transaction() as session:
-            if session.exec(select(Site).where(Site.code == DEMO_SITE)).first() is not None:
+        with db.writing() as work:
+            if work.site(DEMO_SITE) is not None:
                 print(f"demo office '{DEMO_SITE}' exists already")
                 return 0
-            create_site(session, demo_spec(args.public_url))
+            create_site(work, demo_spec(args.public_url))
             for username, role, name in DEMO_USERS:
                 site = None if role == "admin" else DEMO_SITE
-                add_user(session, username, DEMO_PASSWORD, Role(role), site, name)
+                add_user(work, username, DEMO_PASSWORD, Role(role), site, name)
         print(f"demo office '{DEMO_SITE}' created with services A–E and counters 1–4")
         print(f"demo users {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})")
     return 0
@@ -114,9 +115,11 @@ def _server(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     if args.workers != 1:
+        _check_workers(settings, args.workers)
+    _check_port_free(host, port)
+    if args.workers != 1:
         from server.web.session import server_secret
 
-        _check_workers(settings, args.workers)
         # Migrate, and make the pages' secret, once here rather than in N workers at
         # once: each then finds the schema current and the same secret.
         _database().dispose()
@@ -137,17 +140,37 @@ def _check_workers(settings: ServerSettings, workers: int) -> None:
     from sqlalchemy.engine import make_url
 
     if workers < 1:
-        raise ValueError("--workers must be 1 or more")
+        raise CommandError("--workers must be 1 or more")
     if make_url(settings.database).get_backend_name() == "sqlite":
-        raise ValueError(
+        raise CommandError(
             "--workers needs PostgreSQL (database_url = \"postgresql+psycopg://…\"); "
             "on SQLite one process serves the office"
         )
     if settings.fanout == "memory":
-        raise ValueError(
+        raise CommandError(
             "--workers needs fanout \"postgres\" (or \"auto\"): with \"memory\" a device "
             "would see only the commands of its own process"
         )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A port already taken is said in one line, before anything starts."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use (is another antrean server running?); "
+                    "choose another with --port"
+                ) from None
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise CommandError(f"{host} is not an address of this machine (--host)") from None
+            raise
 
 
 def _user_add(args: argparse.Namespace) -> int:
@@ -156,10 +179,15 @@ def _user_add(args: argparse.Namespace) -> int:
 
     password = args.password or os.environ.get("ANTREAN_PASSWORD")
     if not password:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"no password for {args.username}: give --password, set ANTREAN_PASSWORD, "
+                "or run the command in a terminal to type it"
+            )
         password = getpass.getpass(f"password for {args.username}: ")
-    with _database().transaction() as session:
+    with _database().writing() as work:
         user = add_user(
-            session, args.username, password, Role(args.role), args.site, args.full_name
+            work, args.username, password, Role(args.role), args.site, args.full_name
         )
     print(f"user {user.username} ({user.role.value}) added")
     return 0
@@ -169,9 +197,9 @@ def _device_add(args: argparse.Namespace) -> int:
     from antrean.vocabulary import DeviceKind
     from server.admin import add_device
 
-    with _database().transaction() as session:
+    with _database().writing() as work:
         device, token = add_device(
-            session, args.site, DeviceKind(args.kind), _now(), args.counter, args.name
+            work, args.site, DeviceKind(args.kind), _now(), args.counter, args.name
         )
     print(f"device {device.id} ({device.kind.value} at {args.site}) added.")
     print("Its token is shown only this once; put it in the device's settings:")
@@ -180,13 +208,11 @@ def _device_add(args: argparse.Namespace) -> int:
 
 
 def _device_list(args: argparse.Namespace) -> int:
-    from sqlmodel import select
+    from server.store import accounts
 
-    from server.store.models import Device, Site
-
-    with _database().reading() as session:
-        sites = {s.id: s.code for s in session.exec(select(Site))}
-        for d in session.exec(select(Device).order_by(Device.id)):  # type: ignore[arg-type]
+    with _database().reading() as work:
+        sites = {s.id: s.code for s in work.sites()}
+        for d in accounts.devices(work):
             state = "revoked" if d.revoked_at else "active"
             counters = ",".join(map(str, d.counter_numbers)) or "-"
             site = sites[d.site_id]
@@ -197,7 +223,7 @@ def _device_list(args: argparse.Namespace) -> int:
 def _device_revoke(args: argparse.Namespace) -> int:
     from server.admin import revoke_device
 
-    with _database().transaction() as session:
-        revoke_device(session, args.id, _now())
+    with _database().writing() as work:
+        revoke_device(work, args.id, _now())
     print(f"device {args.id} revoked")
     return 0

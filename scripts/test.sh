@@ -23,5 +23,7 @@ ensure_venv dev
 start_test_postgres
 echo "==> ruff"
 .venv/bin/ruff check .
+echo "==> mypy --strict"
+.venv/bin/mypy
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

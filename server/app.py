@@ -23,6 +23,7 @@ from server.store.database import Database
 from server.threads import connections_needed, size_thread_pools
 from server.web import pages, signin, status
 from server.web.console import routes as console
+from server.web.home import routes as home
 from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
@@ -81,7 +82,7 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
-    for page_router in (signin.router, console.router):
+    for page_router in (home.router, signin.router, console.router):
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

@@ -9,9 +9,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import literal, text, union_all
-from sqlmodel import Session, col, select
-
 from server.engine.errors import QueueError
 from server.permissions import Caller
 from server.security import (
@@ -22,8 +19,9 @@ from server.security import (
     token_digest,
     verify_password,
 )
-from server.store.models import Device, User, UserToken
-from server.store.repository import SqlRepository
+from server.store import accounts, notifications
+from server.store.accounts import TokenRecord, UserRecord
+from server.store.unit_of_work import UnitOfWork
 
 ACCESS_CHANNEL = "antrean_access"
 """PostgreSQL NOTIFY channel on which revocations reach every server process."""
@@ -31,16 +29,10 @@ VERDICT_BATCH = 10_000
 THROTTLE_MAX_TRACKED = 10_000
 
 
-def caller_for_token(session: Session, token: str, now: datetime) -> Caller:
-    return caller_in(SqlRepository(session), token, now)
-
-
-def caller_in(repo: SqlRepository, token: str, now: datetime) -> Caller:
-    """The caller behind `token`, read in `repo`'s transaction (a command's own, so a
-    command costs no transaction of its own to find out who sent it)."""
+def caller_for_token(work: UnitOfWork, token: str, now: datetime) -> Caller:
     digest = token_digest(token)
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = repo.device_by_token(digest)
+        device = accounts.device_by_hash(work, digest)
         if device is None:
             raise QueueError("not_authenticated")
         if device.revoked_at is not None:
@@ -53,51 +45,33 @@ def caller_in(repo: SqlRepository, token: str, now: datetime) -> Caller:
             device_id=device.id,
         )
     if token.startswith(USER_TOKEN_PREFIX):
-        row = repo.user_token(digest)
+        row = accounts.token_by_hash(work, digest)
         if row is not None and not row.revoked and row.expires_at > now:
-            user = repo.user(row.user_id)
+            user = accounts.user_by_id(work, row.user_id)
             if user is not None and user.active:
                 return user_caller(user)
     raise QueueError("not_authenticated")
 
 
 def token_verdicts(
-    session: Session, tokens: Iterable[str], now: datetime
+    work: UnitOfWork, tokens: Iterable[str], now: datetime
 ) -> dict[str, QueueError | None]:
-    """For each token, None if it still works, else why not.
-
-    One statement for all of them (up to VERDICT_BATCH, far more sockets than one
-    process holds): the periodic check of a process's open sockets costs one
-    query, however many sockets are open.
-    """
+    """For each token, None if it still works, else why not: one query for thousands."""
     verdicts: dict[str, QueueError | None] = {}
     wanted = list(dict.fromkeys(tokens))
     for start in range(0, len(wanted), VERDICT_BATCH):
         batch = {token_digest(t): t for t in wanted[start : start + VERDICT_BATCH]}
         for token in batch.values():
             verdicts[token] = QueueError("not_authenticated")
-        devices = select(
-            col(Device.token_hash), col(Device.revoked_at).is_(None), literal(True), literal(True)
-        ).where(col(Device.token_hash).in_(batch))
-        users = (
-            select(
-                col(UserToken.token_hash),
-                literal(True),
-                col(UserToken.revoked).is_(False) & col(User.active).is_(True),
-                col(UserToken.expires_at) > now,
-            )
-            .join(User, col(User.id) == col(UserToken.user_id))
-            .where(col(UserToken.token_hash).in_(batch))
-        )
-        for digest, not_revoked, active, unexpired in session.execute(union_all(devices, users)):
-            if not not_revoked:
-                verdicts[batch[digest]] = QueueError("device_revoked")
-            elif active and unexpired:
+        for digest, access in accounts.token_access(work, list(batch)).items():
+            if access.device:
+                verdicts[batch[digest]] = QueueError("device_revoked") if access.revoked else None
+            elif access.works_at(now):
                 verdicts[batch[digest]] = None
     return verdicts
 
 
-def announce_revoked(session: Session, device_id: int) -> None:
+def announce_revoked(work: UnitOfWork, device_id: int) -> None:
     """Tell every server process, so a revoked device's socket closes at once.
 
     On PostgreSQL the notice is sent at commit (and never if the revocation is
@@ -105,22 +79,17 @@ def announce_revoked(session: Session, device_id: int) -> None:
     Processes on SQLite have no such channel: they look for revocations every
     `ws_access_check_seconds` instead.
     """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": ACCESS_CHANNEL, "payload": json.dumps({"device": device_id})},
-        )
+    notifications.announce(work, ACCESS_CHANNEL, json.dumps({"device": device_id}))
 
 
-def user_caller(user: User) -> Caller:
+def user_caller(user: UserRecord) -> Caller:
     return Caller(label=f"user:{user.id}", site_id=user.site_id, role=user.role, user_id=user.id)
 
 
 def sign_in(
-    session: Session, username: str, password: str, now: datetime, lifetime: timedelta
-) -> tuple[str, UserToken, User]:
-    user = session.exec(select(User).where(User.username == username)).first()
+    work: UnitOfWork, username: str, password: str, now: datetime, lifetime: timedelta
+) -> tuple[str, TokenRecord, UserRecord]:
+    user = accounts.user_by_name(work, username)
     # The password is checked against something whether or not the user exists,
     # so the answer's time does not tell which user names are real.
     stored = user.password_hash if user is not None else _stand_in_hash()
@@ -128,13 +97,7 @@ def sign_in(
     if user is None or not user.active or not matches:
         raise QueueError("invalid_credentials")
     token = new_token(USER_TOKEN_PREFIX)
-    row = UserToken(
-        user_id=user.id or 0,
-        token_hash=token_digest(token),
-        created_at=now,
-        expires_at=now + lifetime,
-    )
-    session.add(row)
+    row = accounts.add_token(work, user.id, token_digest(token), now, now + lifetime)
     return token, row, user
 
 

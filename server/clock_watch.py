@@ -12,12 +12,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import col, select
-
 from antrean.protocol import EventView
 from server.engine.clock import CLOCK_TOLERANCE, require_aware, require_plausible
+from server.store import monitoring
 from server.store.database import Database
-from server.store.models import Event
 
 
 class ClockWatch:
@@ -32,10 +30,8 @@ class ClockWatch:
 
     def load(self, db: Database) -> None:
         """Read the latest event; by id, which follows commit order, so no scan is needed."""
-        with db.reading() as session:
-            latest = session.exec(
-                select(Event.at).order_by(col(Event.id).desc()).limit(1)
-            ).first()
+        with db.reading() as work:
+            latest = monitoring.latest_event_at(work)
         if latest is not None:
             self._learn(latest)
         self.loaded = True

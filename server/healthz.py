@@ -17,11 +17,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from antrean import __version__
 from server.metrics import connected_by_kind
 from server.realtime.service import Realtime
+from server.store import monitoring
 from server.store.backup import generations
 from server.supervision import Supervision
 
@@ -61,8 +61,7 @@ def _database(supervision: Supervision) -> dict[str, Any]:
     started = time.perf_counter()
     answer: dict[str, Any] = {"dialect": db.dialect, "migrated": supervision.database_ready}
     try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        monitoring.answers(db)
     except Exception as error:
         cause = getattr(error, "orig", None) or error
         return {**answer, "ok": False, "error": " ".join(str(cause).split())[:300]}

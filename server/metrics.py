@@ -24,18 +24,15 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
-from sqlalchemy import func
-from sqlalchemy import select as sql_select
-from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from antrean import __version__
 from antrean.health import PrinterState
-from antrean.vocabulary import DeviceKind, TicketStatus
+from antrean.vocabulary import DeviceKind
 from server.engine.clock import local_day
 from server.realtime.service import Realtime
+from server.store import accounts, monitoring
 from server.store.database import Database
-from server.store.models import Device, Service, Site, Ticket
 from server.supervision import Supervision
 
 SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -105,7 +102,7 @@ class Metrics:
     async def exposition(self) -> bytes:
         figures = self._from_the_loop()
         await asyncio.to_thread(self._from_the_database, figures)
-        return generate_latest(_Scrape(self, figures))  # type: ignore[arg-type,unused-ignore]
+        return generate_latest(_Scrape(self, figures))  # type: ignore[arg-type,unused-ignore]  # any object with collect() will do
 
     def _from_the_loop(self) -> Figures:
         figures = Figures(devices=connected_by_kind(self.realtime))
@@ -124,32 +121,23 @@ class Metrics:
         if not self.supervision.database_ready:
             return
         now = self.realtime.now()
-        with self.db.reading() as session:
-            sites = {s.id: s for s in session.exec(select(Site))}
+        with self.db.reading() as work:
+            sites = {s.id: s for s in work.sites()}
             figures.committed_seq = {s.code: s.last_seq for s in sites.values()}
-            day, service = col(Ticket.local_day), col(Service.code)
-            rows = session.execute(
-                sql_select(col(Ticket.site_id), service, day, func.count())
-                .join(Service, col(Service.id) == col(Ticket.service_id))
-                .where(col(Ticket.status) == TicketStatus.WAITING)
-                .group_by(col(Ticket.site_id), service, day)
-            ).all()
-            for site_id, code, on, count in rows:
-                site = sites[site_id]
-                if on == local_day(site, now):
-                    figures.waiting.append((site.code, code, int(count)))
-            devices = session.exec(
-                select(Device).where(col(Device.revoked_at).is_(None))
-            ).all()
-            for device in devices:
-                site_code = sites[device.site_id].code
-                name = device.name or f"{device.kind.value}-{device.id}"
-                if device.kind is DeviceKind.KIOSK:
-                    printer = device.health.get("printer") if device.health else None
-                    figures.printers.append((site_code, name, str(device.id), printer))
-                if device.last_seen_at is not None:
-                    age = (now - device.last_seen_at).total_seconds()
-                    figures.last_seen.append((site_code, name, device.kind.value, age))
+            for waiting in monitoring.waiting_counts(work):
+                site = sites[waiting.site_id]
+                if waiting.local_day == local_day(site, now):
+                    figures.waiting.append((site.code, waiting.service, waiting.count))
+            devices = [d for d in accounts.devices(work) if d.revoked_at is None]
+        for device in devices:
+            site_code = sites[device.site_id].code
+            name = device.name or f"{device.kind.value}-{device.id}"
+            if device.kind is DeviceKind.KIOSK:
+                printer = device.health.get("printer") if device.health else None
+                figures.printers.append((site_code, name, str(device.id), printer))
+            if device.last_seen_at is not None:
+                age = (now - device.last_seen_at).total_seconds()
+                figures.last_seen.append((site_code, name, device.kind.value, age))
 
 
 class _Scrape:

@@ -6,17 +6,11 @@ the same checks, the same answer and the same events whichever way it came.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-
-import psycopg
-from sqlalchemy import delete
-from sqlalchemy.exc import OperationalError
-from sqlmodel import col
 
 from antrean.protocol import (
     CallNextCommand,
@@ -32,19 +26,19 @@ from antrean.protocol import (
     TransferCommand,
 )
 from antrean.vocabulary import Channel, DeviceKind
-from server.auth import caller_in
+from server.auth import caller_for_token
 from server.engine import commands as engine
 from server.engine.clock import local_time
 from server.engine.errors import QueueError
+from server.engine.model import Ticket
 from server.engine.views import SiteIndex, WaitEstimator, event_view, make_ticket_view
 from server.permissions import Action, Caller, authorize
+from server.store import notifications, requests
 from server.store.database import Database
-from server.store.models import Event, RequestRecord, Ticket
-from server.store.repository import SqlRepository
+from server.store.errors import StorageUnavailable, TransientConflict
+from server.store.unit_of_work import UnitOfWork
 
 TRANSIENT_ATTEMPTS = 3
-# PostgreSQL's deadlock_detected and serialization_failure.
-TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 
 def utc_now() -> datetime:
@@ -85,32 +79,9 @@ class Outcome:
     body: dict[str, Any] | None
 
 
-class RecordingRepository(SqlRepository):
-    """Remembers the events a command appended, to publish after commit."""
-
-    appended: list[Event]
-
-    def _setup(self, connection: Any, dialect: str) -> None:
-        super()._setup(connection, dialect)
-        self.appended = []
-        self.notices: list[tuple[str, str]] = []
-
-    def add(self, item: Ticket | Event) -> None:
-        super().add(item)
-        if isinstance(item, Event):
-            self.appended.append(item)
-
-    def write_changes(self) -> None:
-        super().write_changes()
-        # With the last writes, in the same round trip; PostgreSQL delivers them at commit.
-        for channel, payload in self.notices:
-            self._execute("SELECT pg_notify(%s, %s)", (channel, payload))
-        self.notices.clear()
-
-
-Work = Callable[[RecordingRepository, datetime], Outcome]
-CallerWork = Callable[[RecordingRepository, datetime, Caller], Outcome]
-Identify = Callable[[RecordingRepository, datetime], Caller]
+Work = Callable[[UnitOfWork, datetime], Outcome]
+CallerWork = Callable[[UnitOfWork, datetime, Caller], Outcome]
+Identify = Callable[[UnitOfWork, datetime], Caller]
 
 
 class Operations:
@@ -134,61 +105,56 @@ class Operations:
         A deadlock or serialisation failure between two writers rolled back
         everything, so the command is simply run again.
         """
-        return self._run(lambda _repo, _now: caller, request_id, lambda r, n, _c: work(r, n))
+        return self._run(lambda _unit, _now: caller, request_id, lambda u, n, _c: work(u, n))
 
     def _run(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
                 return self._run_once(identify, request_id, work)
-            except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
-                if attempt == TRANSIENT_ATTEMPTS or not _transient(error):
+            except TransientConflict:
+                if attempt == TRANSIENT_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
     def _run_once(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
-        with self.db.driver_transaction() as connection:
-            repo = RecordingRepository.over(connection, self.db.dialect)
+        with self.db.writing() as unit:
             now = self.clock()
-            caller = identify(repo, now)
+            caller = identify(unit, now)
             record_id = None
             if request_id is not None:
-                claim = self._claim_request(repo, caller, request_id, now)
+                claim = self._claim_request(unit, caller, request_id, now)
                 if isinstance(claim, Outcome):
                     return claim
                 record_id = claim
-            outcome = work(repo, now, caller)
+            outcome = work(unit, now, caller)
             if record_id is not None:
-                repo.answer_request(record_id, outcome.status, outcome.body or {})
-            site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
-            events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
+                requests.answer(unit, record_id, outcome.status, outcome.body or {})
+            site_codes = {e.site_id: unit.site_by_id(e.site_id).code for e in unit.appended}
+            events = [event_view(site_codes[e.site_id], e) for e in unit.appended]
             if events and self.announcer is not None:
-                repo.notices = self.announcer.notices(events)
-            repo.commit()
+                # With the commit, in its round trip; PostgreSQL delivers it at commit.
+                for channel, payload in self.announcer.notices(events):
+                    notifications.announce(unit, channel, payload)
         if events:
             self.bus.publish(events)
         return outcome
 
     def _claim_request(
-        self, repo: SqlRepository, caller: Caller, request_id: str, now: datetime
+        self, unit: UnitOfWork, caller: Caller, request_id: str, now: datetime
     ) -> int | Outcome:
         """The new request record's id, or the answer a twin request already got."""
         # On PostgreSQL a concurrent twin waits here until the first commits.
-        claimed = repo.claim_request(caller.label, request_id, now)
+        claimed = requests.claim(unit, caller.label, request_id, now)
         if claimed is not None:
             return claimed
-        record = repo.request_record(caller.label, request_id)
-        if record.status_code == 0:
+        earlier = requests.earlier_answer(unit, caller.label, request_id)
+        if earlier.status == requests.IN_PROGRESS:
             raise QueueError("request_in_progress", {"request_id": request_id})
-        return Outcome(record.status_code, record.response or None)
+        return Outcome(earlier.status, earlier.body or None)
 
     def forget_old_requests(self) -> int:
-        with self.db.transaction() as session:
-            result = session.execute(
-                delete(RequestRecord).where(
-                    col(RequestRecord.created_at) < self.clock() - self.request_log_age
-                )
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        with self.db.writing() as unit:
+            return requests.forget_before(unit, self.clock() - self.request_log_age)
 
     def execute(
         self, caller: Caller | str, command: Command, request_id: str | None = None
@@ -204,15 +170,15 @@ class Operations:
         if isinstance(caller, str):
             token = caller
 
-            def identify(repo: RecordingRepository, now: datetime) -> Caller:
-                return caller_in(repo, token, now)
+            def identify(unit: UnitOfWork, now: datetime) -> Caller:
+                return caller_for_token(unit, token, now)
         else:
             known = caller
 
-            def identify(repo: RecordingRepository, now: datetime) -> Caller:
+            def identify(unit: UnitOfWork, now: datetime) -> Caller:
                 return known
 
-        def work(repo: RecordingRepository, now: datetime, who: Caller) -> Outcome:
+        def work(repo: UnitOfWork, now: datetime, who: Caller) -> Outcome:
             for watch in self.watches:
                 watch.check(now)
             return handler(repo, now, who, command)
@@ -226,9 +192,7 @@ class Operations:
         except QueueError as refusal:
             result = refusal.code
             raise
-        except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
-            if not storage_failure(error):
-                raise
+        except StorageUnavailable as error:
             result = "storage_unavailable"
             raise QueueError("storage_unavailable", {"detail": str(error)[:200]}) from error
         finally:
@@ -237,35 +201,13 @@ class Operations:
                 watch.finished(command.type, result, seconds)
 
 
-# SQLite's FULL, READONLY, IOERR and CANTOPEN (the low byte of an extended code);
-# PostgreSQL's disk_full and io_error.
-STORAGE_SQLITE_CODES = {13, 8, 10, 14}
-STORAGE_SQLSTATES = {"53100", "58030"}
-
-
-def storage_failure(error: Exception) -> bool:
-    """The database could not write: a full disk, a read-only or failing card."""
-    cause = getattr(error, "orig", None) or error
-    code = getattr(cause, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in STORAGE_SQLITE_CODES
-    return getattr(cause, "sqlstate", None) in STORAGE_SQLSTATES
-
-
-def _transient(error: Exception) -> bool:
-    # Raised by the driver directly, or wrapped by SQLAlchemy.
-    cause = getattr(error, "orig", None) or error
-    sqlstate = getattr(cause, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(cause)
-
-
-def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _issue(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.ISSUE, site.id)
-    channel = {
-        DeviceKind.KIOSK: Channel.KIOSK, DeviceKind.COUNTER: Channel.COUNTER,
-    }.get(caller.device_kind, Channel.COUNTER if caller.role else Channel.WEB)  # type: ignore[arg-type]
+    if caller.device_kind is not None:
+        channel = Channel.KIOSK if caller.device_kind is DeviceKind.KIOSK else Channel.COUNTER
+    else:
+        channel = Channel.COUNTER if caller.role else Channel.WEB
     ticket = engine.issue_ticket(
         repo, site, cmd.service, now, caller.actor, priority=cmd.priority, channel=channel
     )
@@ -283,9 +225,8 @@ def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outc
     return Outcome(201, issued.model_dump(mode="json"))
 
 
-def _call_next(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _call_next(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.OPERATE, site.id, counter=cmd.counter)
     ticket = engine.call_next(repo, site, cmd.counter, now, caller.actor)
     if ticket is None:
@@ -293,11 +234,11 @@ def _call_next(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> 
     return _ticket_outcome(repo, ticket)
 
 
-def _call_ticket(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _call_ticket(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     site = repo.site_by_id(ticket.site_id)
     authorize(caller, Action.OPERATE, ticket.site_id, counter=cmd.counter)
-    engine.call_ticket(repo, site, ticket.id or 0, cmd.counter, now, caller.actor)
+    engine.call_ticket(repo, site, ticket.id, cmd.counter, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
@@ -310,54 +251,53 @@ _TICKET_STEPS = {
 }
 
 
-def _ticket_step(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _ticket_step(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     action = Action.CANCEL if cmd.type == "cancel" else Action.OPERATE
     authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket, now=now)
     if cmd.type == "cancel":
-        engine.cancel(repo, ticket.id or 0, now, caller.actor, reason=cmd.reason)
+        engine.cancel(repo, ticket.id, now, caller.actor, reason=cmd.reason)
     else:
-        _TICKET_STEPS[cmd.type](repo, ticket.id or 0, now, caller.actor)
+        _TICKET_STEPS[cmd.type](repo, ticket.id, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
-def _transfer(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _transfer(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     authorize(caller, Action.OPERATE, ticket.site_id, counter=counter, ticket=ticket)
-    engine.transfer(repo, ticket.id or 0, cmd.service, now, caller.actor, note=cmd.note)
+    engine.transfer(repo, ticket.id, cmd.service, now, caller.actor, note=cmd.note)
     return _ticket_outcome(repo, ticket)
 
 
-def _rate(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _rate(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     authorize(caller, Action.RATE, ticket.site_id, counter=counter, ticket=ticket)
-    engine.rate(repo, ticket.id or 0, cmd.satisfaction, now, caller.actor)
+    engine.rate(repo, ticket.id, cmd.satisfaction, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
-def _counter_state(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _counter_state(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.MANAGE_COUNTER, site.id, counter=cmd.counter)
     counter = engine.set_counter_state(
         repo, site, cmd.counter, cmd.state, now, caller.actor, reason=cmd.reason
     )
     index = SiteIndex(repo, site)
-    current = repo.at_counter(counter.id or 0)
+    current = repo.at_counter(counter.id)
     view = CounterView(
         number=counter.number,
         name=counter.name,
         state=counter.state,
-        services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+        services=[index.services[s].code for s in counter.service_ids],
         current=index.ticket_view(current) if current else None,
     )
     return Outcome(200, view.model_dump(mode="json"))
 
 
-def _ticket_outcome(repo: SqlRepository, ticket: Ticket) -> Outcome:
+def _ticket_outcome(repo: UnitOfWork, ticket: Ticket) -> Outcome:
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     view = make_ticket_view(ticket, repo.service(ticket.service_id).code, counter)
     return Outcome(200, view.model_dump(mode="json"))
@@ -367,7 +307,7 @@ def status_path(ticket: Ticket) -> str:
     return f"/t/{ticket.id}?token={ticket.token}"
 
 
-_HANDLERS: dict[type, Callable[[SqlRepository, datetime, Caller, Any], Outcome]] = {
+_HANDLERS: dict[type, Callable[[UnitOfWork, datetime, Caller, Any], Outcome]] = {
     IssueTicketCommand: _issue,
     CallNextCommand: _call_next,
     CallTicketCommand: _call_ticket,

@@ -21,7 +21,7 @@ from typing import Any
 from antrean.vocabulary import DeviceKind, Role, TicketStatus
 from server.engine.commands import Actor
 from server.engine.errors import QueueError
-from server.store.models import Ticket
+from server.engine.model import Ticket
 
 
 class Action(StrEnum):

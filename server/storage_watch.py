@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from antrean.storage import DiskState, disk_state
 from server.store.database import Database
 
@@ -20,12 +18,7 @@ CHECK_EVERY = 30.0
 
 def database_dir(db: Database) -> Path | None:
     """The folder of a SQLite file; None for a server database (nothing local to watch)."""
-    if not db.is_sqlite:
-        return None
-    name = make_url(db.url).database
-    if not name or name == ":memory:":
-        return None
-    return Path(name).resolve().parent
+    return None if db.file is None else db.file.resolve().parent
 
 
 class StorageWatch:

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import psycopg
-from sqlalchemy.exc import OperationalError
 
 from antrean.systemd import service_running, status
 from antrean.tasks import cancel_and_wait
@@ -27,11 +23,12 @@ from server.config import ServerSettings
 from server.operations import Operations
 from server.storage_watch import StorageWatch
 from server.store.database import Database
+from server.store.errors import DatabaseUnavailable
 from server.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-NOT_READY_ERRORS = (OperationalError, sqlite3.OperationalError, psycopg.OperationalError, OSError)
+NOT_READY_ERRORS = (DatabaseUnavailable, OSError)
 """What a database that is not there yet (or cannot be written) raises: wait, don't exit."""
 
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from server.engine.errors import QueueError, error_body
-from server.operations import storage_failure
+from server.store.errors import DatabaseUnavailable, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +29,21 @@ def install(app: FastAPI) -> None:
         problems = [_problem(e) for e in exc.errors()]
         return JSONResponse(error_body("invalid_request", {"problems": problems}), 422)
 
-    for database_error in (OperationalError, sqlite3.OperationalError, psycopg.OperationalError):
-        app.add_exception_handler(database_error, _database_down)
+    app.add_exception_handler(DatabaseUnavailable, _database_down)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        code = HTTP_CODES.get(exc.status_code, "invalid_request")
-        body = error_body(code, {"status": exc.status_code, "detail": str(exc.detail)})
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "invalid_request")
+    body = error_body(code, {"status": exc.status_code, "detail": str(exc.detail)})
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     # A full or read-only card, or a database server that is away: a clear 503, not a 500.
-    code = "storage_unavailable" if storage_failure(exc) else "database_unavailable"
+    code = "storage_unavailable" if isinstance(exc, StorageUnavailable) else "database_unavailable"
     log.warning("%s %s: %s", request.method, request.url.path, code)
     return JSONResponse(error_body(code), status_code=503)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from server.engine.errors import QueueError
-from server.store.models import Site
+from server.engine.model import Site
 
 
 def require_aware(now: datetime) -> datetime:

@@ -18,18 +18,18 @@ from antrean.vocabulary import CounterState, Priority
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_time
 from server.engine.estimate import RECENT_LIMIT, expected_wait_minutes, mean_service_minutes
+from server.engine.model import Counter, Event, Place, Service, Site, Ticket, TicketFacts
 from server.engine.policy import call_order
-from server.engine.repository import Place, QueueRepository
-from server.store.models import Counter, Event, Service, Site, Ticket
+from server.engine.repository import QueueRepository
 
 RECENT_CALLS = 10
 
 
 def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
-    # Built from a stored ticket whose columns already have the wire types:
+    # Built from a loaded ticket whose fields already have the wire types:
     # validating them again costs more than everything else here.
     return TicketView.model_construct(
-        id=ticket.id or 0,
+        id=ticket.id,
         code=ticket.code,
         service=service_code,
         priority=ticket.priority,
@@ -45,13 +45,9 @@ class SiteIndex:
     """Services and counters of one site, looked up by id once per read."""
 
     def __init__(self, repo: QueueRepository, site: Site) -> None:
-        assert site.id is not None
         self.site = site
         self.services = {s.id: s for s in repo.services(site.id)}
         self.counters = {c.id: c for c in repo.counters(site.id)}
-        self.served_by = {
-            c.id: repo.counter_service_ids(c.id) for c in self.counters.values() if c.id
-        }
 
     def ticket_view(self, ticket: Ticket) -> TicketView:
         counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
@@ -62,7 +58,7 @@ class SiteIndex:
     def open_counters_for(self, service_id: int) -> list[Counter]:
         return [
             c for c in self.counters.values()
-            if c.state == CounterState.OPEN and service_id in self.served_by.get(c.id, [])
+            if c.state == CounterState.OPEN and service_id in c.service_ids
         ]
 
 
@@ -71,7 +67,6 @@ class WaitEstimator:
 
     def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
         site = index.site
-        assert site.id is not None
         self.repo = repo
         self.index = index
         self.today = local_time(site, now).date()
@@ -91,7 +86,6 @@ class WaitEstimator:
     def waiting(self) -> list[Ticket]:
         """Everyone waiting at the site today, in arrival order."""
         if self._waiting is None:
-            assert self.index.site.id is not None
             self._waiting = self.repo.waiting(self.index.site.id, self.today)
         return self._waiting
 
@@ -101,7 +95,6 @@ class WaitEstimator:
                 [t for t in self._waiting if t.service_id == service_id], {}, 0, 1_000_000
             )
         if service_id not in self._waiting_for:
-            assert self.index.site.id is not None
             self._waiting_for[service_id] = self.repo.places(
                 self.index.site.id, self.today, [service_id]
             )
@@ -110,7 +103,6 @@ class WaitEstimator:
     def is_busy(self, counter: Counter) -> bool:
         if self._busy is None:
             # Every counter of the site at once: one read, however many counters.
-            assert self.index.site.id is not None
             self._busy = self.repo.busy_counters(self.index.site.id, self.today)
         return counter.id in self._busy
 
@@ -145,7 +137,6 @@ def _today_at(repo: QueueRepository, counter_id: int, today: date) -> Ticket | N
 
 
 def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
-    assert site.id is not None
     index = SiteIndex(repo, site)
     estimator = WaitEstimator(repo, index, now)
     here = local_time(site, now)
@@ -156,19 +147,19 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     ]
     counters = []
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
-        current = _today_at(repo, counter.id or 0, estimator.today)
+        current = _today_at(repo, counter.id, estimator.today)
         counters.append(
             CounterView(
                 number=counter.number,
                 name=counter.name,
                 state=counter.state,
-                services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+                services=[index.services[s].code for s in counter.service_ids],
                 current=index.ticket_view(current) if current else None,
             )
         )
     calls = [
         CallView(
-            ticket_id=t.id or 0,
+            ticket_id=t.id,
             code=t.code,
             service=index.services[t.service_id].code,
             counter=index.counters[t.counter_id].number,
@@ -183,7 +174,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
         site=SiteInfo(
             code=site.code,
             name=site.name,
-            address_lines=site.address_lines,
+            address_lines=list(site.address_lines),
             timezone=site.timezone,
             local_day=here.date(),
             local_time=here,
@@ -194,7 +185,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
         counters=counters,
         waiting=[index.ticket_view(t) for t in estimator.waiting],
         recent_calls=calls,
-        announcements=site.announcements,
+        announcements=list(site.announcements),
     )
 
 
@@ -205,7 +196,6 @@ def _service_state(
     service: Service,
     here: datetime,
 ) -> ServiceState:
-    assert service.id is not None
     state = opening_rules.opening(
         opening_rules.effective(index.site.schedule, service.schedule), here
     )
@@ -252,15 +242,27 @@ def ticket_status(repo: QueueRepository, ticket: Ticket, now: datetime) -> Ticke
 
 def event_view(site_code: str, event: Event) -> EventView:
     """An event as a delta; it carries the ticket as it was right after the change."""
-    data = dict(event.data)
-    ticket = data.pop("ticket", None)
-    counter = data.pop("counter", None)
     return EventView(
         seq=event.seq,
         site=site_code,
         type=event.type,
         at=event.at,
-        ticket=TicketView.model_validate(ticket) if ticket else None,
-        counter=counter,
-        data=data,
+        ticket=_facts_view(event.ticket_id, event.ticket) if event.ticket else None,
+        counter=event.counter,
+        data=dict(event.details),
+    )
+
+
+def _facts_view(ticket_id: int | None, facts: TicketFacts) -> TicketView:
+    # The facts are typed already, as make_ticket_view's ticket is.
+    return TicketView.model_construct(
+        id=ticket_id or 0,
+        code=facts.code,
+        service=facts.service,
+        priority=facts.priority,
+        status=facts.status,
+        counter=facts.counter,
+        issued_at=facts.issued_at,
+        called_at=facts.last_called_at,
+        call_count=facts.call_count,
     )

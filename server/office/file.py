@@ -79,6 +79,12 @@ class ServiceEntry(_Strict):
     daily_quota: int | None = Field(default=None, ge=1, le=999)
     minutes: float = Field(default=10.0, gt=0, le=480, description="usual minutes per citizen")
     active: bool = True
+    wait_target_minutes: int | None = Field(
+        default=None, ge=1, le=600, description="the longest wait the office means to keep to"
+    )
+    notify_ahead: int | None = Field(
+        default=None, ge=1, le=50, description="tell a citizen when this many are ahead"
+    )
     hours: Hours | None = Field(
         default=None, description="the service's own sessions (default: the office's hours)"
     )
@@ -179,6 +185,8 @@ class OfficeFile(_Strict):
                     default_service_minutes=s.minutes,
                     active=s.active,
                     schedule=_service_schedule(s, site),
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                 )
                 for s in self.services
             ],
@@ -216,6 +224,8 @@ class OfficeFile(_Strict):
                     daily_quota=s.daily_quota,
                     minutes=s.default_service_minutes,
                     active=s.active,
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                     hours=_own_hours(s.schedule),
                     closed_dates=list(s.schedule.closed_dates) if s.schedule else [],
                 )
@@ -288,6 +298,10 @@ def render(office: OfficeFile) -> str:
         if service.daily_quota is not None:
             out.append(f"daily_quota = {service.daily_quota}")
         out.append(f"minutes = {_number(service.minutes)}")
+        if service.wait_target_minutes is not None:
+            out.append(f"wait_target_minutes = {service.wait_target_minutes}")
+        if service.notify_ahead is not None:
+            out.append(f"notify_ahead = {service.notify_ahead}")
         if not service.active:
             out.append("active = false")
         if service.closed_dates:
@@ -314,7 +328,8 @@ def _time_of(text: str) -> time:
     parts = text.strip().replace(".", ":").split(":")
     if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
         raise ValueError(f"not a time of day: {text!r}")
-    return time(*(int(p) for p in parts))
+    hour, minute, *rest = (int(p) for p in parts)
+    return time(hour, minute, rest[0] if rest else 0)
 
 
 def _own_hours(schedule: Schedule | None) -> Hours | None:
@@ -365,4 +380,5 @@ def _number(value: float) -> str:
 
 def spec_summary(spec: SiteSpec) -> dict[str, Any]:
     """A plain view of a spec, for comparing two of them."""
-    return json.loads(OfficeFile.from_spec(spec).model_dump_json())
+    summary: dict[str, Any] = json.loads(OfficeFile.from_spec(spec).model_dump_json())
+    return summary

@@ -34,9 +34,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
 from antrean.storage import disk_state
+from server.store import statements
+from server.store.connection import Connection
+from server.store.errors import StoreError
 from server.store.migrate import MIGRATIONS
 
 PREFIX = "antrean-"
@@ -229,11 +233,13 @@ def check_database(path: Path) -> Contents:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             if "alembic_version" not in tables or "tickets" not in tables:
                 raise BackupError(f"{path} is a SQLite database, but not an antrean one")
+            # The file's own make-up is SQLite's business (above); what it holds is
+            # read with the store's statements, on this connection to the copy.
             revision = db.execute("SELECT version_num FROM alembic_version").fetchone()
-            sites = db.execute("SELECT count(*) FROM sites").fetchone()[0]
-            tickets = db.execute("SELECT count(*) FROM tickets").fetchone()[0]
-            last = db.execute("SELECT max(at) FROM events").fetchone()[0]
-    except sqlite3.DatabaseError as error:
+            found = Connection(db, sqlite.dialect()).row(statements.contents, {})
+            assert found is not None
+            sites, tickets, last = found
+    except (sqlite3.DatabaseError, StoreError) as error:
         raise BackupError(f"{path} is not a usable SQLite database: {error}") from None
     if revision is None:
         raise BackupError(f"{path} has no schema version")
@@ -242,7 +248,8 @@ def check_database(path: Path) -> Contents:
             f"{path} has schema {revision[0]}, which this version of antrean does not "
             "know: it was made by a newer one. Restore it with that version."
         )
-    return Contents(path, path.stat().st_size, revision[0], sites, tickets, last)
+    last_event_at = None if last is None else last.isoformat()
+    return Contents(path, path.stat().st_size, revision[0], sites, tickets, last_event_at)
 
 
 def restore(

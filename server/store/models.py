@@ -1,17 +1,18 @@
-"""The tables. Timestamps are UTC; `local_day` is the office's own date."""
+"""The tables. Timestamps are UTC; `local_day` is the office's own date.
+
+These SQLModel classes declare the schema (and Alembic compares the
+migrations with them); the store's statements are built on their tables
+(`statements.py`) and hand out the engine's own objects, not these.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from antrean.vocabulary import (
@@ -24,7 +25,6 @@ from antrean.vocabulary import (
     Satisfaction,
     TicketStatus,
 )
-from server.engine.schedule import Schedule
 from server.store.types import UTCDateTime
 
 
@@ -53,38 +53,6 @@ def _json_column(default_factory: Any) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
 
 
-Row = TypeVar("Row", bound=SQLModel)
-_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Callable[[], Any]]]] = {}
-
-
-def new_row(model: type[Row], **values: Any) -> Row:
-    """A new, unsaved row with the model's defaults, the way the ORM builds a
-    loaded object: SQLModel's own constructor costs several times as much, and
-    the queue's commands build one for every event."""
-    if model not in _DEFAULTS:
-        configure_mappers()
-        plain = {
-            name: field.default
-            for name, field in model.model_fields.items()
-            if field.default_factory is None and field.default is not PydanticUndefined
-        }
-        made = {
-            name: field.default_factory
-            for name, field in model.model_fields.items()
-            if field.default_factory is not None
-        }
-        _DEFAULTS[model] = plain, made  # type: ignore[assignment]
-    plain, made = _DEFAULTS[model]
-    instance: Row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
-    state = instance.__dict__
-    state.update(plain)
-    for name, factory in made.items():
-        if name not in values:
-            state[name] = factory()
-    state.update(values)
-    return instance
-
-
 class Site(SQLModel, table=True):
     __tablename__ = "sites"
 
@@ -98,14 +66,6 @@ class Site(SQLModel, table=True):
     announcements: list[str] = _json_column(list)
     public_url: str | None = Field(default=None, max_length=300)
     last_seq: int = Field(default=0)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule.model_validate(self.schedule_plan)
 
 
 class Service(SQLModel, table=True):
@@ -123,10 +83,8 @@ class Service(SQLModel, table=True):
     active: bool = Field(default=True)
     sort_order: int = Field(default=0)
     schedule_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-
-    @property
-    def schedule(self) -> Schedule | None:
-        return None if self.schedule_plan is None else Schedule.model_validate(self.schedule_plan)
+    wait_target_minutes: int | None = Field(default=None, ge=1)
+    notify_ahead: int | None = Field(default=None, ge=1)
 
 
 class Counter(SQLModel, table=True):
@@ -218,7 +176,9 @@ class Event(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
     counter_id: int | None = Field(default=None, foreign_key="counters.id")
     actor: str | None = Field(default=None, max_length=60)
+    # The facts, in the layout `version` names (server/store/event_log.py).
     data: dict[str, Any] = _json_column(dict)
+    version: int
 
 
 class User(SQLModel, table=True):
@@ -292,3 +252,35 @@ class DisplayPairing(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     claimed_at: datetime | None = _utc_column()
     device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One citizen's answers to the satisfaction survey (SKM), at most one per ticket.
+
+    The ticket is kept only to refuse a second answer; reports never show it.
+    Each element's answer (1–4) has its own column, named as in server/skm.py.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_site_day", "site_id", "local_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    service_id: int = Field(foreign_key="services.id")
+    ticket_id: int = Field(foreign_key="tickets.id", unique=True)
+    local_day: date
+    submitted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    requirements: int = Field(ge=1, le=4)
+    procedure: int = Field(ge=1, le=4)
+    time: int = Field(ge=1, le=4)
+    cost: int = Field(ge=1, le=4)
+    product: int = Field(ge=1, le=4)
+    competence: int = Field(ge=1, le=4)
+    behaviour: int = Field(ge=1, le=4)
+    complaints: int = Field(ge=1, le=4)
+    facilities: int = Field(ge=1, le=4)
+    sex: str | None = Field(default=None, max_length=20)
+    age_band: str | None = Field(default=None, max_length=20)
+    education: str | None = Field(default=None, max_length=20)
+    occupation: str | None = Field(default=None, max_length=20)
+    suggestion: str | None = Field(default=None, max_length=1000)

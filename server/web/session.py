@@ -26,14 +26,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import select
 
 from server.auth import caller_for_token, sign_in
 from server.config import ServerSettings
 from server.engine.errors import QueueError
 from server.permissions import Caller
 from server.security import token_digest
-from server.store.models import User, UserToken
+from server.store import accounts
+from server.store.accounts import UserRecord
 
 SESSION_COOKIE = "antrean_session"
 CSRF_COOKIE = "antrean_csrf"
@@ -70,7 +70,7 @@ class SignedIn:
     """A person with a live session, as the pages see them."""
 
     session: WebSession
-    user: User
+    user: UserRecord
     caller: Caller
 
 
@@ -145,15 +145,14 @@ def signed_in(request: Request) -> SignedIn:
     session = sessions_of(request).read(request, now)
     if session is None:
         raise SignInRequired("expired" if request.cookies.get(SESSION_COOKIE) else "")
-    with operations.db.reading() as db_session:
+    with operations.db.reading() as work:
         try:
-            caller = caller_for_token(db_session, session.token, now)
+            caller = caller_for_token(work, session.token, now)
         except QueueError:
             raise SignInRequired("expired") from None
-        user = db_session.get(User, session.user_id)
-        if user is None or caller.user_id != user.id:
-            raise SignInRequired("expired")
-        db_session.expunge(user)
+        user = accounts.user_by_id(work, session.user_id)
+    if user is None or caller.user_id != user.id:
+        raise SignInRequired("expired")
     return SignedIn(session, user, caller)
 
 
@@ -165,11 +164,9 @@ def start_session(
     operations = request.app.state.operations
     sessions = sessions_of(request)
     now = operations.clock()
-    with operations.db.transaction() as db_session:
-        token, row, user = sign_in(db_session, username, password, now, sessions.lifetime)
-        session = WebSession(
-            user.id or 0, token, secrets.token_urlsafe(24), row.expires_at.timestamp()
-        )
+    with operations.db.writing() as work:
+        token, row, user = sign_in(work, username, password, now, sessions.lifetime)
+    session = WebSession(user.id, token, secrets.token_urlsafe(24), row.expires_at.timestamp())
     sessions.write(response, request, session)
     return session
 
@@ -177,13 +174,8 @@ def start_session(
 def end_session(request: Request, response: Response, session: WebSession) -> None:
     """Revoke the session's token (no copy of the cookie works after this) and clear it."""
     operations = request.app.state.operations
-    with operations.db.transaction() as db_session:
-        row = db_session.exec(
-            select(UserToken).where(UserToken.token_hash == token_digest(session.token))
-        ).first()
-        if row is not None:
-            row.revoked = True
-            db_session.add(row)
+    with operations.db.writing() as work:
+        accounts.revoke_token(work, token_digest(session.token))
     sessions_of(request).clear(response)
 
 

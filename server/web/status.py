@@ -127,7 +127,7 @@ def render(view: TicketStatusView, updated: str) -> str:
         facts.append(
             ("Perkiraan waktu tunggu", f"± {minutes} menit" if minutes else "sebentar lagi")
         )
-    if view.counter is not None and view.status in (TicketStatus.CALLED, TicketStatus.SERVING):
+    if view.counter is not None and view.status.at_counter:
         facts.append(("Loket", str(view.counter)))
     tone = "#ffe08a" if view.status == TicketStatus.CALLED else "#e3ecf5"
     priority = (

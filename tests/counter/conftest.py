@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from gpiozero.pins.mock import MockFactory
-from sqlmodel import select
 
 from antrean.client import DeviceClient
 from antrean.protocol import IssueTicketCommand
@@ -32,10 +31,11 @@ from counter.settings import CounterSettings, CounterWiring
 from server.admin import add_device
 from server.app import create_app
 from server.config import ServerSettings
+from server.engine.commands import find_site
+from server.engine.model import Counter, Ticket
 from server.operations import Operations
 from server.permissions import Caller
 from server.store.database import Database
-from server.store.models import Counter, Ticket
 from tests.conftest import make_demo_database
 from tests.live import serving
 
@@ -72,9 +72,9 @@ class Office:
     db: Database
 
     def keypad_token(self, counters: list[int], kind: DeviceKind = DeviceKind.COUNTER) -> str:
-        with self.db.transaction() as session:
+        with self.db.writing() as work:
             _, token = add_device(
-                session, "demo", kind, datetime.now(UTC),
+                work, "demo", kind, datetime.now(UTC),
                 counters if kind is DeviceKind.COUNTER else None,
             )
         return token
@@ -85,18 +85,14 @@ class Office:
         for service in services:
             operations.execute(admin, IssueTicketCommand(site="demo", service=service))
 
-    # Rows are detached before the read transaction ends, so they keep their values.
-
     def tickets(self) -> list[Ticket]:
-        with self.db.reading() as session:
-            rows = list(session.exec(select(Ticket).order_by(Ticket.id)))  # type: ignore[arg-type]
-            session.expunge_all()
-            return rows
+        with self.db.reading() as work:
+            return work.tickets_of_site(find_site(work, "demo").id)
 
     def counter(self, number: int) -> Counter:
-        with self.db.reading() as session:
-            found = session.exec(select(Counter).where(Counter.number == number)).one()
-            session.expunge_all()
+        with self.db.reading() as work:
+            counters = work.counters(find_site(work, "demo").id)
+            [found] = [c for c in counters if c.number == number]
             return found
 
 

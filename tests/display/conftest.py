@@ -160,13 +160,13 @@ def office(tmp_path: Path) -> Iterator[Office]:
     url = f"sqlite:///{tmp_path / 'antrean.db'}"
     db = make_demo_database(url)
     tokens = {}
-    with db.transaction() as session:
+    with db.writing() as work:
         for name, kind, counters in [
             ("display", DeviceKind.DISPLAY, []),
             ("display2", DeviceKind.DISPLAY, []),
             *((f"counter{n}", DeviceKind.COUNTER, [n]) for n in range(1, 5)),
         ]:
-            _, tokens[name] = add_device(session, "demo", kind, datetime.now(UTC), counters,
+            _, tokens[name] = add_device(work, "demo", kind, datetime.now(UTC), counters,
                                          name=name)
     server = ServerProcess(tmp_path, url)
     server.start()

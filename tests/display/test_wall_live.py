@@ -164,13 +164,11 @@ def test_offline_keeps_the_picture_and_the_clock(office: Office, tmp_path: Path)
 def test_a_revoked_display_gets_a_full_screen_message(office: Office, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from sqlmodel import select
+    from server.store import accounts
 
-    from server.store.models import Device
-
-    with office.db.transaction() as session:
-        device = session.exec(select(Device).where(Device.name == "display2")).one()
-        revoke_device(session, device.id or 0, datetime.now(UTC))
+    with office.db.writing() as work:
+        [device] = accounts.devices(work, name="display2")
+        revoke_device(work, device.id, datetime.now(UTC))
 
     async def scenario() -> None:
         async with running_wall(office.server.url, office.tokens["display2"], tmp_path,

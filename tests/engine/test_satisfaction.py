@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from antrean.vocabulary import EventType, Satisfaction
 from server.engine import commands as engine
-from server.store.models import Ticket
+from server.engine.model import Ticket
 from tests.engine.offices import Desk, OpenDesk, at
 
 MORNING = at("2026-11-24 08:00", "Asia/Makassar")
@@ -38,9 +38,9 @@ def test_a_rating_is_stored_once_with_its_event(open_desk: OpenDesk) -> None:
     assert desk.ticket(ticket.id or 0).satisfaction is Satisfaction.SATISFIED
     rated = [e for e in desk.events() if e.type is EventType.RATED]
     assert len(rated) == 1
-    assert rated[0].data["satisfaction"] == "satisfied" and rated[0].data["score"] == 3
-    assert rated[0].data["counter"] == 1
-    assert rated[0].data["ticket"]["code"] == ticket.code
+    assert rated[0].details == {"satisfaction": "satisfied", "score": 3}
+    assert rated[0].counter == 1
+    assert rated[0].ticket is not None and rated[0].ticket.code == ticket.code
 
 
 def test_no_rating_before_the_visit_ends_or_after_the_window(open_desk: OpenDesk) -> None:

@@ -15,7 +15,6 @@ from server.engine.commands import find_site
 from server.engine.views import snapshot
 from server.operations import utc_now
 from server.store.database import Database
-from server.store.repository import SqlRepository
 from tests.conftest import make_demo_database
 from tests.realtime.conftest import register_devices
 from tests.realtime.processes import start_server, stop_server
@@ -42,9 +41,8 @@ def two_servers(
 
 
 def server_view(db: Database) -> QueueSnapshot:
-    with db.reading() as session:
-        repo = SqlRepository(session)
-        return snapshot(repo, find_site(repo, "demo"), utc_now())
+    with db.reading() as work:
+        return snapshot(work, find_site(work, "demo"), utc_now())
 
 
 def test_a_command_on_one_process_reaches_clients_of_the_other_in_order(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -27,7 +26,7 @@ from server.auth import sign_in
 from server.demo_office import DEMO_PASSWORD
 from server.operations import utc_now
 from server.store.database import Database
-from server.store.models import User
+from server.store.statements import USERS
 from tests.conftest import make_demo_database
 from tests.realtime.conftest import Office, greeted, next_frame, register_devices
 from tests.realtime.processes import start_server, stop_server
@@ -53,16 +52,16 @@ async def still_open(ws: ClientConnection) -> bool:
 def test_a_revocation_in_the_same_process_closes_the_socket_at_once(make_office: Any) -> None:
     office: Office = make_office(ws_refresh_seconds=0)  # no periodic refresh at all
     check_every = office.server.settings.ws_access_check_seconds
-    with office.db.transaction() as session:
-        add_user(session, "loket", DEMO_PASSWORD, Role.OFFICER, "demo")
-        officer, _, _ = sign_in(session, "loket", DEMO_PASSWORD, office.clock(), timedelta(hours=1))
+    with office.db.writing() as work:
+        add_user(work, "loket", DEMO_PASSWORD, Role.OFFICER, "demo")
+        officer, _, user = sign_in(work, "loket", DEMO_PASSWORD, office.clock(), timedelta(hours=1))
 
     async def scenario() -> None:
         kiosk, _ = await greeted(office, office.tokens["kiosk"])
         display, _ = await greeted(office, office.tokens["display"])
         person, _ = await greeted(office, officer)
-        with office.db.transaction() as session:
-            revoke_device(session, office.device_ids["kiosk"], office.clock())
+        with office.db.writing() as work:
+            revoke_device(work, office.device_ids["kiosk"], office.clock())
         started = time.monotonic()
         assert await cut_off(kiosk, 3 * check_every + 2) == (
             "device_revoked", CLOSE_NOT_AUTHENTICATED,
@@ -70,10 +69,8 @@ def test_a_revocation_in_the_same_process_closes_the_socket_at_once(make_office:
         assert time.monotonic() - started < 2 * check_every + 1
         assert await still_open(display)
         # A person switched off by an administrator loses the socket the same way.
-        with office.db.transaction() as session:
-            user = session.exec(select(User).where(User.username == "loket")).one()
-            user.active = False
-            session.add(user)
+        with office.db.writing() as work:
+            work.update(USERS, user.id, {"active": False})
         assert await cut_off(person, 3 * check_every + 2) == (
             "not_authenticated", CLOSE_NOT_AUTHENTICATED,
         )

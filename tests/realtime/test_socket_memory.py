@@ -23,9 +23,9 @@ def on_server_loop(office: Office, job: object) -> object:
 
 def test_an_idle_socket_holds_one_task_and_no_handshake(office: Office) -> None:
     assert protocol_class() is LeanWebSocketProtocol  # what `antrean server` runs
-    with office.db.transaction() as session:
+    with office.db.writing() as work:
         tokens = [
-            add_device(session, "demo", DeviceKind.DISPLAY, office.clock(), name=f"tv {n}")[1]
+            add_device(work, "demo", DeviceKind.DISPLAY, office.clock(), name=f"tv {n}")[1]
             for n in range(SCREENS)
         ]
     assert office.server._server is not None

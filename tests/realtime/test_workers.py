@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import select
 from websockets.asyncio.client import ClientConnection, connect
 
 from antrean.protocol import PROTOCOL_VERSION
@@ -23,7 +22,6 @@ from antrean.vocabulary import DeviceKind
 from server.admin import add_device
 from server.operations import utc_now
 from server.store.database import Database
-from server.store.models import Site
 from tests.conftest import make_demo_database
 from tests.realtime.conftest import free_socket
 from tests.realtime.processes import START_TIMEOUT
@@ -110,16 +108,16 @@ def workers(
 ) -> Iterator[tuple[Database, str, int, dict[str, list[str]]]]:
     db = make_demo_database(postgres_url)
     tokens: dict[str, list[str]] = {"display": [], "counter": []}
-    with db.transaction() as session:
+    with db.writing() as work:
         for n in range(DISPLAYS):
             tokens["display"].append(
-                add_device(session, "demo", DeviceKind.DISPLAY, utc_now(), name=f"tv {n}")[1]
+                add_device(work, "demo", DeviceKind.DISPLAY, utc_now(), name=f"tv {n}")[1]
             )
         for counter in (1, 2):
             tokens["counter"].append(
-                add_device(session, "demo", DeviceKind.COUNTER, utc_now(), [counter])[1]
+                add_device(work, "demo", DeviceKind.COUNTER, utc_now(), [counter])[1]
             )
-        tokens["kiosk"] = [add_device(session, "demo", DeviceKind.KIOSK, utc_now())[1]]
+        tokens["kiosk"] = [add_device(work, "demo", DeviceKind.KIOSK, utc_now())[1]]
     port = free_port()
     env = {
         **os.environ, "ANTREAN_DATABASE_URL": postgres_url, "ANTREAN_DATA_DIR": str(tmp_path),
@@ -217,5 +215,7 @@ def test_every_delta_reaches_sockets_on_every_worker_exactly_once(
 
 
 def last_seq(db: Database) -> int:
-    with db.reading() as session:
-        return session.exec(select(Site.last_seq).where(Site.code == "demo")).one()
+    with db.reading() as work:
+        site = work.site("demo")
+        assert site is not None
+        return site.last_seq

@@ -52,6 +52,8 @@ def test_the_shipped_example_reads_and_renders_back_to_the_same_office() -> None
     ]
     assert parse_office_file(render(office)) == office
     assert OfficeFile.from_spec(spec) == office
+    ktp = next(s for s in spec.services if s.code == "A")
+    assert (ktp.wait_target_minutes, ktp.notify_ahead) == (30, 5)
 
 
 def test_short_forms_are_normalised() -> None:

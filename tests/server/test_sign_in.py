@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from antrean.refusals import REASONS
 from antrean.vocabulary import Role
@@ -19,7 +18,7 @@ from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD
 from server.store.database import Database
-from server.store.models import User
+from server.store.statements import USERS
 from tests.conftest import Clock
 
 ROUNDS = 7
@@ -52,11 +51,9 @@ def test_an_unknown_user_name_takes_as_long_as_a_wrong_password(
     make_client: Any, demo_sqlite: Database
 ) -> None:
     client = make_client(signin_failures_per_user=1000, signin_failures_per_address=1000)
-    with demo_sqlite.transaction() as session:
-        add_user(session, "pensiun", DEMO_PASSWORD, Role.OFFICER, "demo")
-        retired = session.exec(select(User).where(User.username == "pensiun")).one()
-        retired.active = False
-        session.add(retired)
+    with demo_sqlite.writing() as work:
+        retired = add_user(work, "pensiun", DEMO_PASSWORD, Role.OFFICER, "demo")
+        work.update(USERS, retired.id, {"active": False})
     timings: dict[str, list[float]] = {"unknown": [], "wrong password": [], "inactive": []}
     who = {"unknown": "tidak-ada", "wrong password": "petugas", "inactive": "pensiun"}
     for round_ in range(ROUNDS):

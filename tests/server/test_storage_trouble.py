@@ -29,8 +29,8 @@ def _office(folder: Path) -> tuple[Path, str]:
     """A demo office's database file and a kiosk token for it."""
     path = folder / "antrean.db"
     db = make_demo_database(f"sqlite:///{path}")
-    with db.transaction() as session:
-        _, token = add_device(session, "demo", DeviceKind.KIOSK, datetime.now(UTC))
+    with db.writing() as work:
+        _, token = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC))
     db.dispose()
     return path, token
 

@@ -18,14 +18,14 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
-from sqlmodel import select
+from sqlalchemy import RowMapping, select
 
 from server.admin import revoke_device
 from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD
 from server.store.database import Database
-from server.store.models import DisplayPairing
+from server.store.statements import DISPLAY_PAIRINGS
 from tests.browser import chromium, picture_path
 from tests.live import serving
 
@@ -42,6 +42,12 @@ GESTURE_RULE = """
 """
 LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-background-networking", "--disable-component-update"]
+
+
+def stored_pairings(db: Database) -> list[RowMapping]:
+    """The pairings table as it is, read apart from the code under test."""
+    with db.engine.connect() as connection:
+        return list(connection.execute(select(DISPLAY_PAIRINGS)).mappings())
 
 
 class Office:
@@ -141,10 +147,9 @@ def test_pairing_with_a_one_time_code(browser: Browser, office: Office) -> None:
     other.goto(link)
     other.click("button[type=submit]")
     assert "sudah dipakai" in (other.text_content(".problem") or "")
-    with office.db.reading() as session:
-        [row] = list(session.exec(select(DisplayPairing)))
-        assert row.claimed_at is not None and row.device_id is not None
-        assert pairing["code"].replace("-", "") not in row.code_hash
+    [row] = stored_pairings(office.db)
+    assert row["claimed_at"] is not None and row["device_id"] is not None
+    assert pairing["code"].replace("-", "") not in row["code_hash"]
 
 
 def test_a_call_appears_live_and_is_spoken_once_with_only_the_server_reachable(
@@ -207,9 +212,9 @@ def test_the_call_sound_needs_the_tv_cookie_and_is_a_wav(browser: Browser, offic
 
 def test_a_revoked_tv_is_told_and_unpaired(browser: Browser, office: Office) -> None:
     page, _ = paired_page(browser, office)
-    with office.db.transaction() as session:
-        [row] = list(session.exec(select(DisplayPairing)))
-        revoke_device(session, row.device_id or 0, datetime.now(UTC))
+    [row] = stored_pairings(office.db)
+    with office.db.writing() as work:
+        revoke_device(work, row["device_id"], datetime.now(UTC))
     page.reload()
     assert "sudah dicabut" in (page.text_content(".problem") or "")
     assert page.context.cookies() == []  # the dead token is forgotten

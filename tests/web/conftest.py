@@ -10,14 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
 
 from antrean.vocabulary import DeviceKind
 from server.admin import add_device
 from server.app import create_app
 from server.config import ServerSettings
+from server.engine.commands import find_site
+from server.engine.model import Event, Ticket
 from server.store.database import Database
-from server.store.models import Event, Ticket
 from tests.conftest import make_demo_database
 from tests.live import serving
 
@@ -37,23 +37,22 @@ class Office:
         return dict(answer.json()["ticket"])
 
     def ticket(self, code: str) -> Ticket:
-        with self.db.reading() as session:
-            found = session.exec(select(Ticket).where(Ticket.code == code)).one()
-            session.expunge_all()
+        with self.db.reading() as work:
+            tickets = work.tickets_of_site(find_site(work, "demo").id)
+            [found] = [t for t in tickets if t.code == code]
             return found
 
     def events(self, kind: str) -> list[Event]:
-        with self.db.reading() as session:
-            found = list(session.exec(select(Event).where(Event.type == kind)))
-            session.expunge_all()
-            return found
+        with self.db.reading() as work:
+            stored = work.events_since(find_site(work, "demo").id, 0, limit=100_000)
+            return [e for e in stored if e.type == kind]
 
 
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[Office]:
     db = make_demo_database(f"sqlite:///{tmp_path / 'antrean.db'}")
-    with db.transaction() as session:
-        _, token = add_device(session, "demo", DeviceKind.KIOSK, datetime.now(UTC))
+    with db.writing() as work:
+        _, token = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC))
     with serving(create_app(ServerSettings(database_url=db.url, data_dir=tmp_path))) as url:
         yield Office(url, db, {"Authorization": f"Bearer {token}"})
     db.dispose()

@@ -122,7 +122,8 @@ def test_an_officer_works_a_counter_in_the_browser(office: Office, tmp_path: Pat
     assert cancelled.status is TicketStatus.CANCELLED
     assert cancelled.cancel_reason == "Berkas tidak lengkap"
     [paused, _] = office.events("counter_changed")
-    assert paused.data == {"state": CounterState.PAUSED.value, "reason": "Salat", "counter": 1}
+    assert paused.details == {"state": CounterState.PAUSED.value, "reason": "Salat"}
+    assert paused.counter == 1
     shot = Image.open(picture).convert("RGB")
     assert shot.size == (1366, 860)
     colours = shot.getcolors(maxcolors=1 << 16)

@@ -106,9 +106,9 @@ def test_only_people_who_may_work_a_counter_open_its_console(
     from server.admin import create_site
     from server.demo_office import demo_spec
 
-    with demo_sqlite.transaction() as session:
-        create_site(session, demo_spec().__class__(**{**demo_spec().__dict__, "code": "utara"}))
-        add_user(session, "rina", DEMO_PASSWORD, Role.OFFICER, "utara")
+    with demo_sqlite.writing() as work:
+        create_site(work, demo_spec().__class__(**{**demo_spec().__dict__, "code": "utara"}))
+        add_user(work, "rina", DEMO_PASSWORD, Role.OFFICER, "utara")
     sign_in(web)
     assert web.get("/console/utara/1").status_code == 403
     picker = web.get("/console").text

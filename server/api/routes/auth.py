@@ -20,7 +20,6 @@ from server.auth import SignInThrottle, sign_in
 from server.config import ServerSettings
 from server.engine.errors import QueueError, error_body
 from server.operations import Operations
-from server.store.models import Site
 
 router = APIRouter(tags=["auth"])
 
@@ -65,11 +64,11 @@ async def issue_token(request: Request, operations: OperationsDep) -> TokenAnswe
 
 
 def _sign_in(operations: Operations, credentials: Credentials, lifetime: timedelta) -> TokenAnswer:
-    with operations.db.transaction() as session:
+    with operations.db.writing() as work:
         token, row, user = sign_in(
-            session, credentials.username, credentials.password, operations.clock(), lifetime
+            work, credentials.username, credentials.password, operations.clock(), lifetime
         )
-        site = session.get(Site, user.site_id) if user.site_id else None
+        site = work.site_by_id(user.site_id) if user.site_id else None
         return TokenAnswer(
             access_token=token,
             expires_at=row.expires_at,

@@ -26,7 +26,6 @@ from server.api.schemas import (
 )
 from server.engine.errors import QueueError
 from server.engine.views import ticket_status
-from server.store.repository import SqlRepository
 
 router = APIRouter(tags=["tickets"])
 
@@ -86,7 +85,7 @@ def step(
     body: Annotated[Retriable | None, Body()] = None,
 ) -> Response:
     """Recall (call again), no-show, requeue a no-show, start or finish serving."""
-    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)  # type: ignore[arg-type]
+    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)
     return respond(operations.execute(token, command, body.request_id if body else None))
 
 
@@ -104,12 +103,11 @@ def status(
 def public_status(
     operations: OperationsDep, ticket_id: int, token: str, now: NowDep
 ) -> TicketStatusView:
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        ticket = repo.ticket(ticket_id)
+    with operations.db.reading() as work:
+        ticket = work.ticket(ticket_id)
         if ticket is None or not _same(ticket.token, token):
             raise QueueError("ticket_not_found", {"ticket": ticket_id})
-        return ticket_status(repo, ticket, now)
+        return ticket_status(work, ticket, now)
 
 
 def _same(a: str, b: str) -> bool:

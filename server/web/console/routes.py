@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import select
 
 from antrean.protocol import (
     PROTOCOL_VERSION,
@@ -35,8 +34,6 @@ from server.engine.commands import find_site
 from server.engine.errors import QueueError
 from server.operations import Operations
 from server.permissions import Action, authorize, usable_counters
-from server.store.models import Site
-from server.store.repository import SqlRepository
 from server.web.console.views import ConsoleView, console_view, counter_choices
 from server.web.i18n import language, refusal, translate
 from server.web.pages import area, render, wants_json
@@ -58,11 +55,11 @@ def pick(request: Request) -> Response:
     who = signed_in(request)
     operations: Operations = request.app.state.operations
     caller = who.caller
-    with operations.db.reading() as session:
+    with operations.db.reading() as work:
         site_ids = None if caller.site_id is None else [caller.site_id]
-        sites = {s.code: s.id or 0 for s in session.exec(select(Site))}
+        sites = {s.code: s.id for s in work.sites()}
         choices = [
-            c for c in counter_choices(session, site_ids)
+            c for c in counter_choices(work, site_ids)
             if usable_counters(caller, sites[c.site_code], [c.number])
         ]
     return render(request, "console/pick.html", {"choices": choices}, who=who)
@@ -168,7 +165,7 @@ def _command(
     if action == "cancel":
         return TicketCommand(type="cancel", ticket_id=ticket, reason=reason.strip() or None)
     if action in ("recall", "start", "finish", "no_show", "requeue"):
-        return TicketCommand(type=action, ticket_id=ticket)  # type: ignore[arg-type]
+        return TicketCommand(type=action, ticket_id=ticket)
     raise _NotUnderstood(refusal(lang, "invalid_request"))
 
 
@@ -178,13 +175,12 @@ def _waiting_ticket(operations: Operations, site: str, code: str, lang: str) -> 
     if match is None:
         raise _NotUnderstood(translate(lang, "unknown_code", code=code.strip()[:10] or "?"))
     wanted = f"{match.group(1).upper()}{int(match.group(2)):03d}"
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        found = find_site(repo, site)
+    with operations.db.reading() as work:
+        found = find_site(work, site)
         today = local_day(found, operations.clock())
-        for ticket in repo.waiting(found.id or 0, today):
+        for ticket in work.waiting(found.id, today):
             if ticket.code == wanted:
-                return ticket.id or 0
+                return ticket.id
     raise _NotUnderstood(translate(lang, "unknown_code", code=wanted))
 
 
@@ -205,10 +201,10 @@ def _done(
 
 def _view(request: Request, who: SignedIn, site: str, number: int) -> ConsoleView:
     operations: Operations = request.app.state.operations
-    with operations.db.reading() as session:
-        found = find_site(SqlRepository(session), site)
-        authorize(who.caller, Action.OPERATE, found.id or 0, counter=number)
-        return console_view(session, site, number, operations.clock())
+    with operations.db.reading() as work:
+        found = find_site(work, site)
+        authorize(who.caller, Action.OPERATE, found.id, counter=number)
+        return console_view(work, site, number, operations.clock())
 
 
 def _context(request: Request, who: SignedIn, view: ConsoleView) -> dict[str, Any]:

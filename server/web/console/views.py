@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
-
 from antrean.protocol import CounterView, TicketView
-from antrean.vocabulary import CounterState, EventType, TicketStatus
+from antrean.vocabulary import CounterState, EventType
 from server.engine.clock import local_day
 from server.engine.commands import find_site
 from server.engine.errors import QueueError
+from server.engine.model import Counter, Service, Site
 from server.engine.policy import call_order
 from server.engine.views import snapshot
-from server.store.models import Counter, Event, Service, Site, Ticket
-from server.store.repository import SqlRepository
+from server.store.unit_of_work import UnitOfWork
+
+NO_SHOWS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -72,39 +72,36 @@ class CounterChoice:
     current: str | None
 
 
-def counter_choices(session: Session, site_ids: list[int] | None) -> list[CounterChoice]:
+def counter_choices(work: UnitOfWork, site_ids: list[int] | None) -> list[CounterChoice]:
     """Counters of the given sites (None: every site), for the picker."""
-    query = select(Counter, Site).join(Site, col(Site.id) == col(Counter.site_id))
-    if site_ids is not None:
-        query = query.where(col(Counter.site_id).in_(site_ids))
-    rows = session.exec(query.order_by(col(Site.code), col(Counter.number))).all()
-    repo = SqlRepository(session)
     choices = []
-    for counter, site in rows:
-        codes = [repo.service(s).code for s in repo.counter_service_ids(counter.id or 0)]
-        current = repo.at_counter(counter.id or 0)
-        choices.append(CounterChoice(
-            site.code, site.name, counter.number, counter.name, counter.state, codes,
-            current.code if current is not None else None,
-        ))
+    for site in work.sites():
+        if site_ids is not None and site.id not in site_ids:
+            continue
+        services = {s.id: s.code for s in work.services(site.id)}
+        for counter in sorted(work.counters(site.id), key=lambda c: c.number):
+            current = work.at_counter(counter.id)
+            choices.append(CounterChoice(
+                site.code, site.name, counter.number, counter.name, counter.state,
+                [services[s] for s in counter.service_ids],
+                current.code if current is not None else None,
+            ))
     return choices
 
 
-def console_view(session: Session, site_code: str, number: int, now: datetime) -> ConsoleView:
-    repo = SqlRepository(session)
-    site = find_site(repo, site_code)
-    assert site.id is not None
-    state = snapshot(repo, site, now)
+def console_view(work: UnitOfWork, site_code: str, number: int, now: datetime) -> ConsoleView:
+    site = find_site(work, site_code)
+    state = snapshot(work, site, now)
     counter = next((c for c in state.counters if c.number == number), None)
     if counter is None:
         raise QueueError("counter_not_found", {"counter": number})
-    row = next(c for c in repo.counters(site.id) if c.number == number)
-    services = {s.id: s for s in repo.services(site.id)}
+    row = next(c for c in work.counters(site.id) if c.number == number)
+    services = {s.id: s for s in work.services(site.id)}
     by_code = {s.code: s for s in services.values()}
-    served = repo.counter_service_ids(row.id or 0)
+    served = list(row.service_ids)
     preference = {service_id: rank for rank, service_id in enumerate(served)}
     today = local_day(site, now)
-    places = repo.places(site.id, today, served)
+    places = work.places(site.id, today, served)
     ordered = call_order(places, preference, row.priority_streak, site.priority_max_in_row)
     views = {t.id: t for t in state.waiting}
     waiting = [
@@ -123,11 +120,11 @@ def console_view(session: Session, site_code: str, number: int, now: datetime) -
         site_name=site.name,
         counter=counter,
         counter_name=row.name,
-        pause_reason=None if counter.state is CounterState.OPEN else _pause_reason(session, row),
+        pause_reason=None if counter.state is CounterState.OPEN else _pause_reason(work, row),
         current_service_name=by_code[current.service].name if current is not None else None,
         waiting=waiting,
         waiting_elsewhere=len(state.waiting) - len(waiting),
-        no_shows=_no_shows(session, site, served, today, by_code),
+        no_shows=_no_shows(work, site, served, today, services),
         services=[
             ServiceChoice(s.code, s.name)
             for s in sorted(services.values(), key=lambda s: (s.sort_order, s.code)) if s.active
@@ -137,37 +134,20 @@ def console_view(session: Session, site_code: str, number: int, now: datetime) -
     )
 
 
-def _pause_reason(session: Session, counter: Counter) -> str | None:
-    event = session.exec(
-        select(Event)
-        .where(Event.counter_id == counter.id, Event.type == EventType.COUNTER_CHANGED)
-        .order_by(col(Event.seq).desc())
-        .limit(1)
-    ).first()
-    reason = event.data.get("reason") if event is not None else None
+def _pause_reason(work: UnitOfWork, counter: Counter) -> str | None:
+    event = work.latest_counter_event(counter, EventType.COUNTER_CHANGED)
+    reason = event.details.get("reason") if event is not None else None
     return str(reason) if reason else None
 
 
 def _no_shows(
-    session: Session, site: Site, served: list[int], today: date, by_code: dict[str, Service]
+    work: UnitOfWork, site: Site, served: list[int], today: date, services: dict[int, Service]
 ) -> list[TicketView]:
-    codes = {s.id: s.code for s in by_code.values()}
-    rows = session.exec(
-        select(Ticket)
-        .where(
-            Ticket.site_id == site.id,
-            Ticket.local_day == today,
-            Ticket.status == TicketStatus.NO_SHOW,
-            col(Ticket.service_id).in_(served),
-        )
-        .order_by(col(Ticket.no_show_at).desc())
-        .limit(20)
-    ).all()
     return [
         TicketView(
-            id=t.id or 0, code=t.code, service=codes[t.service_id], priority=t.priority,
+            id=t.id, code=t.code, service=services[t.service_id].code, priority=t.priority,
             status=t.status, issued_at=t.issued_at, called_at=t.last_called_at,
             call_count=t.call_count,
         )
-        for t in rows
+        for t in work.no_shows(site.id, today, served, NO_SHOWS_SHOWN)
     ]

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from sqlmodel import Session, col, select
 
 from antrean.spoken import DEFAULT_WORDING, check_wording
 from antrean.vocabulary import DeviceKind
@@ -22,8 +21,11 @@ from antrean.voice import SoundMode
 from server.admin import add_device
 from server.auth import caller_for_token
 from server.engine.errors import QueueError
+from server.engine.model import Site
 from server.permissions import Caller
-from server.store.models import Device, DisplayPairing, Site
+from server.store import accounts, pairings
+from server.store.pairings import PairingRecord
+from server.store.unit_of_work import UnitOfWork
 
 PAIRING_MINUTES = 30
 # No 0/O and 1/I/L: the code is read off a phone and typed with a TV's remote.
@@ -74,56 +76,45 @@ def code_digest(code: str) -> str:
 
 
 def create_pairing(
-    session: Session, site_code: str, now: datetime, name: str | None = None,
+    work: UnitOfWork, site_code: str, now: datetime, name: str | None = None,
     options: TvOptions | None = None,
-) -> tuple[DisplayPairing, str]:
+) -> tuple[PairingRecord, str]:
     """A new code for `site_code`; the code itself is returned once, its hash kept."""
-    site = session.exec(select(Site).where(Site.code == site_code)).first()
+    site = work.site(site_code)
     if site is None:
         raise QueueError("site_not_found", {"site": site_code})
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    pairing = DisplayPairing(
-        site_id=site.id or 0,
+    pairing = pairings.add(
+        work,
+        site_id=site.id,
         code_hash=code_digest(code),
         name=name or f"TV {site_code}",
         options=(options or TvOptions()).model_dump(mode="json"),
         created_at=now,
         expires_at=now + timedelta(minutes=PAIRING_MINUTES),
     )
-    session.add(pairing)
-    session.flush()
     return pairing, code
 
 
-def claim(session: Session, code: str, now: datetime) -> tuple[DisplayPairing, str]:
+def claim(work: UnitOfWork, code: str, now: datetime) -> tuple[PairingRecord, str]:
     """Use the code once: a new display device; its token goes to the browser's cookie."""
-    pairing = session.exec(
-        select(DisplayPairing).where(DisplayPairing.code_hash == code_digest(code))
-    ).first()
+    pairing = pairings.by_code(work, code_digest(code))
     if pairing is None or pairing.claimed_at is not None or pairing.expires_at <= now:
         raise PairingError()
-    site = session.get(Site, pairing.site_id)
-    assert site is not None
-    device, token = add_device(session, site.code, DeviceKind.DISPLAY, now, name=pairing.name)
-    pairing.claimed_at = now
-    pairing.device_id = device.id
-    session.add(pairing)
-    return pairing, token
+    site = work.site_by_id(pairing.site_id)
+    device, token = add_device(work, site.code, DeviceKind.DISPLAY, now, name=pairing.name)
+    return pairings.claimed(work, pairing, device.id, now), token
 
 
-def screen_for(session: Session, token: str, now: datetime) -> tuple[Caller, Site, TvOptions]:
+def screen_for(work: UnitOfWork, token: str, now: datetime) -> tuple[Caller, Site, TvOptions]:
     """The display a cookie's token belongs to, its office and its options."""
-    caller = caller_for_token(session, token, now)
+    caller = caller_for_token(work, token, now)
     if caller.device_kind is not DeviceKind.DISPLAY or caller.device_id is None:
         raise QueueError("forbidden")
-    device = session.get(Device, caller.device_id)
-    site = session.get(Site, caller.site_id) if caller.site_id else None
+    device = accounts.device(work, caller.device_id)
+    site = work.site_by_id(caller.site_id) if caller.site_id else None
     if device is None or site is None:
         raise QueueError("not_authenticated")
-    pairing = session.exec(
-        select(DisplayPairing)
-        .where(DisplayPairing.device_id == device.id)
-        .order_by(col(DisplayPairing.id).desc())
-    ).first()
+    pairing = pairings.of_device(work, device.id)
     options = TvOptions.model_validate(pairing.options) if pairing else TvOptions()
     return caller, site, options

@@ -27,7 +27,6 @@ from server.api.deps import CallerDep, NowDep, OperationsDep
 from server.engine.errors import QueueError
 from server.permissions import Action, authorize
 from server.realtime.reads import read_snapshot
-from server.store.models import Site
 from server.web.tv.pairing import (
     PAIRING_MINUTES,
     TvOptions,
@@ -78,8 +77,8 @@ def pair(
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     try:
-        with operations.db.transaction() as session:
-            _, token = claim(session, code, now)
+        with operations.db.writing() as work:
+            _, token = claim(work, code, now)
     except QueueError:
         return HTMLResponse(
             _pair_page(code, "Kode tidak dikenal, sudah dipakai, atau kedaluwarsa. "
@@ -126,14 +125,12 @@ def make_pairing(
 ) -> PairingAnswer:
     """A one-time code (and link) that pairs a browser as this office's display."""
     options = TvOptions.model_validate(body.model_dump(exclude={"name"}))
-    with operations.db.transaction() as session:
-        from sqlmodel import select
-
-        found = session.exec(select(Site).where(Site.code == site)).first()
+    with operations.db.writing() as work:
+        found = work.site(site)
         if found is None:
             raise QueueError("site_not_found", {"site": site})
-        authorize(caller, Action.ADMINISTER, found.id or 0)
-        pairing, code = create_pairing(session, site, now, body.name, options)
+        authorize(caller, Action.ADMINISTER, found.id)
+        pairing, code = create_pairing(work, site, now, body.name, options)
         base = found.public_url or str(request.base_url)
     return PairingAnswer(
         **options.model_dump(), code=shown_code(code), name=pairing.name,
@@ -163,8 +160,8 @@ def wall(
     if not token:
         return RedirectResponse("/tv/pair", status_code=303)
     try:
-        with operations.db.reading() as session:
-            _, site, options = screen_for(session, token, now)
+        with operations.db.reading() as work:
+            _, site, options = screen_for(work, token, now)
             site_code, site_name = site.code, site.name
     except QueueError as refusal:
         answer = HTMLResponse(_refused_page(refusal), status_code=refusal.status)
@@ -214,8 +211,8 @@ def call_sound(
 ) -> Response:
     if not token:
         raise QueueError("not_authenticated")
-    with operations.db.reading() as session:
-        _, site, options = screen_for(session, token, now)
+    with operations.db.reading() as work:
+        _, site, options = screen_for(work, token, now)
         site_code = site.code
     names = {s.code: s.name for s in read_snapshot(operations.db, site_code, now).services}
     path = _voices(request).call(
