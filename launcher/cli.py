@@ -18,11 +18,13 @@ from launcher import (
     demo_command,
     display_command,
     kiosk_command,
+    office_command,
     server_commands,
 )
 
 COMMAND_MODULES = (
     server_commands,
+    office_command,
     demo_command,
     kiosk_command,
     display_command,

@@ -127,7 +127,7 @@ def add_device(
     if kind is DeviceKind.COUNTER:
         if not counters:
             raise ValueError("a counter keypad must be bound to at least one counter")
-        known = {c.number for c in work.counters(site.id)}
+        known = {c.number for c in work.counters(site.id) if c.active}
         missing = [n for n in counters if n not in known]
         if missing:
             raise ValueError(f"site {site_code!r} has no counter {missing}")

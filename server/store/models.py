@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,8 @@ class Counter(SQLModel, table=True):
     state: CounterState = _enum_column(CounterState, CounterState.OPEN)
     # Consecutive priority calls at this counter, for the fairness rule.
     priority_streak: int = Field(default=0)
+    # False: retired (left out of the office file); kept for its tickets and events.
+    active: bool = Field(default=True)
 
 
 class CounterService(SQLModel, table=True):
@@ -193,6 +195,20 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
+class UserSite(SQLModel, table=True):
+    """A further office a user may act at, besides their own (`users.site_id`).
+
+    A supervisor of a kecamatan who oversees its kelurahan has the kecamatan
+    as their site and each kelurahan here. A user without a site acts at
+    every office and has no rows here.
+    """
+
+    __tablename__ = "user_sites"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", primary_key=True)
+
+
 class UserToken(SQLModel, table=True):
     __tablename__ = "user_tokens"
 
@@ -284,3 +300,48 @@ class SurveyResponse(SQLModel, table=True):
     education: str | None = Field(default=None, max_length=20)
     occupation: str | None = Field(default=None, max_length=20)
     suggestion: str | None = Field(default=None, max_length=1000)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change an administrator made (on the pages or with an office file).
+
+    `subject` names what changed ("service A name", "user budi role"),
+    `before` and `after` its values (None: it did not exist, or no longer does;
+    a password is never written here, only that it changed).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_site", "site_id", "id"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(max_length=120)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    source: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    subject: str = Field(max_length=200)
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Slide(SQLModel, table=True):
+    """A picture for the monitor walls (procedures, notices), kept in the database
+    so every server process of a city serves the same ones."""
+
+    __tablename__ = "slides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    name: str = Field(max_length=200)
+    media_type: str = Field(max_length=40)
+    digest: str = Field(max_length=64)
+    size: int
+    width: int
+    height: int
+    position: int = Field(default=0)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

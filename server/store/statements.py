@@ -63,6 +63,9 @@ DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
 DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
 SURVEY_RESPONSES: Table = _TABLES["survey_responses"]
+USER_SITES: Table = _TABLES["user_sites"]
+AUDIT_LOG: Table = _TABLES["audit_log"]
+SLIDES: Table = _TABLES["slides"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -141,6 +144,17 @@ def site_by_id(dialect: str) -> ClauseElement:
 @_statement
 def all_sites(dialect: str) -> ClauseElement:
     return select(SITES).order_by(SITES.c.code)
+
+
+@_statement
+def lock_site(dialect: str) -> ClauseElement:
+    # An administrator's change reads the office and writes it back: a second
+    # change to the same office waits for the first (SQLite: the write lock).
+    return (
+        select(SITES.c.id)
+        .where(SITES.c.id == _value("id", SITES.c.id))
+        .with_for_update(key_share=True)
+    )
 
 
 @_statement
@@ -699,3 +713,110 @@ def surveys_between(dialect: str) -> ClauseElement:
         )
         .order_by(answers.c.id)
     )
+
+
+# --- what administrators change: users' offices, the audit log, slides --------------
+
+
+@_statement
+def all_users(dialect: str) -> ClauseElement:
+    return select(USERS).order_by(USERS.c.username)
+
+
+@_statement
+def sites_of_user(dialect: str) -> ClauseElement:
+    return (
+        select(USER_SITES.c.site_id)
+        .where(USER_SITES.c.user_id == _value("user_id", USER_SITES.c.user_id))
+        .order_by(USER_SITES.c.site_id)
+    )
+
+
+@_statement
+def all_user_sites(dialect: str) -> ClauseElement:
+    return select(USER_SITES.c.user_id, USER_SITES.c.site_id).order_by(
+        USER_SITES.c.user_id, USER_SITES.c.site_id
+    )
+
+
+@_statement
+def delete_user_sites(dialect: str) -> ClauseElement:
+    return delete(USER_SITES).where(
+        USER_SITES.c.user_id == _value("user_id", USER_SITES.c.user_id)
+    )
+
+
+AUDIT_FILTERS = ("site", "user", "kind", "text", "since", "until")
+
+
+@cache
+def audit_entries(filters: frozenset[str]) -> Statement:
+    """The audit log, newest first, narrowed by some of `AUDIT_FILTERS` (one compiled
+    statement per combination used): `site`, `user`, `kind` equal; `text` a
+    lower-case pattern for LIKE on the subject; `since`/`until` bound `at`."""
+    unknown = filters - set(AUDIT_FILTERS)
+    if unknown:
+        raise ValueError(f"no audit filter {sorted(unknown)}")
+
+    def build(dialect: str) -> ClauseElement:
+        log = AUDIT_LOG
+        conditions: list[ColumnElement[bool]] = []
+        if "site" in filters:
+            conditions.append(log.c.site_id == _value("site", log.c.site_id))
+        if "user" in filters:
+            conditions.append(log.c.user_id == _value("user", log.c.user_id))
+        if "kind" in filters:
+            conditions.append(log.c.kind == _value("kind", log.c.kind))
+        if "text" in filters:
+            conditions.append(func.lower(log.c.subject).like(_value("text", log.c.subject)))
+        if "since" in filters:
+            conditions.append(log.c.at >= _value("since", log.c.at))
+        if "until" in filters:
+            conditions.append(log.c.at < _value("until", log.c.at))
+        return (
+            select(log)
+            .where(*conditions)
+            .order_by(log.c.id.desc())
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer))
+        )
+
+    return Statement("audit_" + "_".join(sorted(filters)), build)
+
+
+@_statement
+def latest_audit_id(dialect: str) -> ClauseElement:
+    return select(func.max(AUDIT_LOG.c.id))
+
+
+@_statement
+def audited_sites_since(dialect: str) -> ClauseElement:
+    """The offices changed after an audit entry (the watch that refreshes devices)."""
+    log = AUDIT_LOG
+    return (
+        select(log.c.site_id, func.max(log.c.id))
+        .where(log.c.id > _value("after", log.c.id), log.c.site_id.is_not(None))
+        .group_by(log.c.site_id)
+    )
+
+
+SLIDE_FACTS = tuple(c for c in SLIDES.columns if c.key != "data")
+
+
+@_statement
+def slides_of_site(dialect: str) -> ClauseElement:
+    return (
+        select(*SLIDE_FACTS)
+        .where(SLIDES.c.site_id == _value("site_id", SLIDES.c.site_id))
+        .order_by(SLIDES.c.position, SLIDES.c.id)
+    )
+
+
+@_statement
+def slide_data(dialect: str) -> ClauseElement:
+    return select(SLIDES.c.data).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
+@_statement
+def delete_slide(dialect: str) -> ClauseElement:
+    return delete(SLIDES).where(SLIDES.c.id == _value("id", SLIDES.c.id))
