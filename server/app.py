@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from antrean import __version__
 from server import healthz, metrics, supervision
 from server.api import docs, errors
-from server.api.routes import auth, sites, tickets
+from server.api.routes import auth, sites, slides, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
@@ -20,6 +20,7 @@ from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.web import pages, signin, status
+from server.web.admin import routes as admin_pages
 from server.web.console import routes as console
 from server.web.tv import routes as tv
 
@@ -72,10 +73,10 @@ def create_app(
     errors.install(app)
     docs.install(app)
     metrics.install(app, realtime, supervisor)
-    for router in (auth.router, sites.router, tickets.router):
+    for router in (auth.router, sites.router, tickets.router, slides.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
-    for page_router in (signin.router, console.router):
+    for page_router in (signin.router, console.router, admin_pages.router):
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

@@ -87,6 +87,12 @@ class ServerSettings(ProgramSettings):
         description="sockets that may wait for their hello at once; more are turned away "
         "with 503 and Retry-After",
     )
+    office_watch_seconds: float = Field(
+        default=1, gt=0,
+        description="how often the server looks for changes to an office's set-up made "
+        "elsewhere (another process, `antrean office apply`) and sends its devices a fresh "
+        "snapshot",
+    )
     ws_access_check_seconds: float = Field(
         default=1, gt=0,
         description="how often a server without LISTEN/NOTIFY (SQLite) looks for revoked "

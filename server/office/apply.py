@@ -17,6 +17,7 @@ its tickets and events. Listing it again brings it back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from antrean.vocabulary import CounterState
@@ -105,13 +106,14 @@ def apply_office(
     if site is None:
         site = create_site(work, wanted.to_spec())
         for change in found:
-            _audit(work, author, now, site, change, _entry_after(change, wanted))
+            _audit(work, author, now, site, replace(change, after=_entry_after(change, wanted)))
             if on_change is not None:
                 on_change(change)
     else:
+        assert current is not None
         _update(work, site, wanted, author, now)
         for change in found:
-            _audit(work, author, now, site, change, change.after)
+            _audit(work, author, now, site, _whole(change, current, wanted))
             if on_change is not None:
                 on_change(change)
     left = changes(stored_office(work, site), wanted)
@@ -131,12 +133,21 @@ def _entry_after(change: Change, wanted: OfficeFile) -> object:
     return wanted.site.model_dump(mode="json")
 
 
-def _audit(
-    work: UnitOfWork, author: Author, now: datetime, site: Site, change: Change, after: object
-) -> None:
+def _whole(change: Change, current: OfficeFile, wanted: OfficeFile) -> Change:
+    """A service or counter added or removed is kept whole in the audit, not just its name."""
+    if change.what != f"{change.kind} {change.key}":
+        return change
+    if change.before is None:
+        return replace(change, after=_entry_after(change, wanted))
+    if change.after is None:
+        return replace(change, before=_entry_after(change, current))
+    return change
+
+
+def _audit(work: UnitOfWork, author: Author, now: datetime, site: Site, change: Change) -> None:
     audit.record(
-        work, author, now, change.kind, f"{site.code}: {change.what}", change.before, after,
-        site_id=site.id,
+        work, author, now, change.kind, f"{site.code}: {change.what}", change.before,
+        change.after, site_id=site.id,
     )
 
 

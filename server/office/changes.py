@@ -33,10 +33,10 @@ class Change:
 
     def describe(self) -> str:
         if self.before is None:
-            return f"+ {self.what}: {_show(self.after)}"
+            return f"+ {self.what}: {show_value(self.after)}"
         if self.after is None:
-            return f"- {self.what}: {_show(self.before)}"
-        return f"~ {self.what}: {_show(self.before)} → {_show(self.after)}"
+            return f"- {self.what}: {show_value(self.before)}"
+        return f"~ {self.what}: {show_value(self.before)} → {show_value(self.after)}"
 
 
 def changes(current: OfficeFile | None, wanted: OfficeFile) -> list[Change]:
@@ -126,11 +126,11 @@ def _fields(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, An
     return found
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if isinstance(value, dict):
         shown = {k: v for k, v in value.items() if v}
-        return ", ".join(f"{k} {_show(v)}" for k, v in shown.items()) or "(none)"
+        return ", ".join(f"{k} {show_value(v)}" for k, v in shown.items()) or "(none)"
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"

@@ -41,10 +41,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _readable_range(text: str) -> str:
+def normal_range(text: str) -> str:
     """A time range in the one way it is written back ("7.30–12" → "07:30-12:00")."""
     try:
-        return _range_text(_time_range(text))
+        return _range_text(parse_range(text))
     except ValueError:
         raise ValueError(
             f"{text!r} is not a time range: write it as \"08:00-12:00\" (start before end)"
@@ -52,7 +52,7 @@ def _readable_range(text: str) -> str:
 
 
 def _in_order(ranges: list[str]) -> list[str]:
-    return sorted(ranges, key=lambda text: _time_range(text).start)
+    return sorted(ranges, key=lambda text: parse_range(text).start)
 
 
 def _days(days: list[date]) -> list[date]:
@@ -60,7 +60,7 @@ def _days(days: list[date]) -> list[date]:
 
 
 TimeRanges = Annotated[
-    list[Annotated[str, AfterValidator(_readable_range)]], AfterValidator(_in_order)
+    list[Annotated[str, AfterValidator(normal_range)]], AfterValidator(_in_order)
 ]
 Days = Annotated[list[date], AfterValidator(_days)]
 
@@ -77,7 +77,7 @@ class Hours(_Strict):
     sun: TimeRanges = Field(default_factory=list)
 
     def ranges(self) -> dict[str, list[TimeRange]]:
-        plan = {day: [_time_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
+        plan = {day: [parse_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
         return {day: ranges for day, ranges in plan.items() if ranges}
 
     def is_empty(self) -> bool:
@@ -348,7 +348,7 @@ def render(office: OfficeFile) -> str:
     return "\n".join(out) + "\n"
 
 
-def _time_range(text: str) -> TimeRange:
+def parse_range(text: str) -> TimeRange:
     start, _, end = text.replace("–", "-").partition("-")
     return TimeRange(start=_time_of(start), end=_time_of(end))
 
