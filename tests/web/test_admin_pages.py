@@ -253,15 +253,18 @@ def test_a_device_is_added_its_token_shown_once_and_revoked(
     web: TestClient, demo_sqlite: Database
 ) -> None:
     csrf = sign_in(web)
-    made = web.post("/admin/sites/demo/devices", data={
-        "kind": "counter", "name": "Keypad loket 3", "counter": "3", "csrf": csrf,
-    })
+    form = {"kind": "counter", "name": "Keypad loket 3", "counter": "3", "csrf": csrf,
+            "request_id": "add-keypad-form-1"}
+    made = web.post("/admin/sites/demo/devices", data=form)
     assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
     token = re.search(r'<code id="token">([^<]+)</code>', made.text)
     assert token is not None
     bearer = {"Authorization": f"Bearer {token.group(1)}"}
     assert web.get("/api/v1/sites/demo/queue", headers=bearer).status_code == 200
     assert token.group(1) not in web.get("/admin/sites/demo/devices").text
+    again = web.post("/admin/sites/demo/devices", data=form)  # the page reloaded
+    assert "sudah ditambahkan dengan formulir ini" in again.text
+    assert token.group(1) not in again.text
 
     keypad_without_counter = web.post("/admin/sites/demo/devices", data={
         "kind": "counter", "name": "x", "csrf": csrf,
@@ -270,7 +273,7 @@ def test_a_device_is_added_its_token_shown_once_and_revoked(
     assert "Pilih paling sedikit satu loket untuk keypad ini." in keypad_without_counter.text
 
     with demo_sqlite.reading() as work:
-        [device] = [d for d in accounts.devices(work) if d.name == "Keypad loket 3"]
+        [device] = [d for d in accounts.devices(work) if d.name == "Keypad loket 3"]  # one
     web.post(f"/admin/sites/demo/devices/{device.id}/revoke", data={"csrf": csrf})
     assert web.get("/api/v1/sites/demo/queue", headers=bearer).status_code == 401
     assert [e.subject for e in entries(demo_sqlite, kind="device")] == [

@@ -3,6 +3,8 @@ shown once), revoke one, and see how each is: last seen, version, printer paper.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +43,7 @@ from server.web.tv.routes import pairing_link
 
 router = APIRouter(include_in_schema=False)
 
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
 ONLINE_WITHIN = timedelta(minutes=2)
 """Seen this recently (a ping or a report), a device counts as online."""
 KINDS = (DeviceKind.KIOSK, DeviceKind.COUNTER, DeviceKind.DISPLAY)
@@ -55,10 +58,13 @@ class DeviceRow:
     printer: str | None
     detail: str | None
     reported_at: str | None
+    seen: datetime | None
+    """When it was last seen, in the office's own time."""
 
     @property
-    def paper_trouble(self) -> bool:
-        return self.printer in (PrinterState.PAPER_OUT, PrinterState.ERROR, PrinterState.OFFLINE)
+    def printer_attention(self) -> bool:
+        """Paper to load soon or now, or a printer that does not print."""
+        return self.printer is not None and self.printer != PrinterState.OK
 
 
 def _rows(request: Request, work: UnitOfWork, site: Site, now: datetime) -> list[DeviceRow]:
@@ -83,6 +89,7 @@ def _rows(request: Request, work: UnitOfWork, site: Site, now: datetime) -> list
             printer=health.get("printer"),
             detail=health.get("detail"),
             reported_at=health.get("reported_at"),
+            seen=seen.astimezone(site.zone) if seen is not None else None,
         ))
     return sorted(rows, key=lambda r: (r.device.revoked_at is not None, r.device.kind, r.device.id))
 
@@ -98,7 +105,9 @@ def _devices_page(
         rows = _rows(request, work, site, now)
         counters = sorted(c.number for c in work.counters(site.id) if c.active)
     context: dict[str, Any] = {
-        "rows": rows, "kinds": KINDS, "counters": counters, "now": now,
+        "rows": rows, "kinds": KINDS, "counters": counters,
+        "today": now.astimezone(site.zone).date(),
+        "request_id": secrets.token_urlsafe(16),
         "values": {"kind": "kiosk"}, "errors": {}, "made": None, "pairing": None,
         "pairing_minutes": PAIRING_MINUTES, **(extra or {}),
     }
@@ -157,10 +166,11 @@ def _add(request: Request, who: SignedIn, site_code: str, values: dict[str, Any]
             unit, site.code, kind, now, numbers if kind is DeviceKind.COUNTER else [],
             name or None, author(who),
         )]
-        return Outcome(201, None)
+        return Outcome(201, {"device": made[0][0].id})
 
     try:
-        operations_of(request).run(who.caller, None, work)
+        # The form's own request id: sent again (a reload), it adds no second device.
+        outcome = operations_of(request).run(who.caller, _request_id(values), work)
     except FormErrors as mistakes:
         return _devices_page(request, who, site_code,
                              {"values": values, "errors": mistakes.errors}, 400)
@@ -169,8 +179,16 @@ def _add(request: Request, who: SignedIn, site_code: str, values: dict[str, Any]
             "values": values,
             "errors": {"counter": translate(lang, "admin_err_other", detail=str(problem))},
         }, 400)
+    if not made:
+        already = translate(lang, "admin_device_already", id=(outcome.body or {}).get("device"))
+        return _devices_page(request, who, site_code, {"errors": {"": already}})
     device, token = made[0]
     return _devices_page(request, who, site_code, {"made": {"device": device, "token": token}})
+
+
+def _request_id(values: dict[str, Any]) -> str | None:
+    sent = values.get("request_id")
+    return sent if isinstance(sent, str) and REQUEST_ID.match(sent) else None
 
 
 @router.post("/admin/sites/{site_code}/devices/pair")

@@ -55,3 +55,18 @@ if (kind && counters) {
   kind.addEventListener("change", apply);
   apply();
 }
+
+// Ticking a service for a counter gives it the next place in the order.
+const serveTable = document.getElementById("serve-table");
+if (serveTable) {
+  serveTable.addEventListener("change", (event) => {
+    const box = event.target;
+    if (!box.name || !box.name.startsWith("serve_")) return;
+    const order = serveTable.querySelector(`input[name='order_${box.name.slice(6)}']`);
+    if (!box.checked) { order.value = ""; return; }
+    if (order.value) return;
+    const taken = [...serveTable.querySelectorAll("input[name^='order_']")]
+      .map((input) => parseInt(input.value, 10)).filter((n) => !Number.isNaN(n));
+    order.value = String(Math.max(0, ...taken) + 1);
+  });
+}
