@@ -22,6 +22,7 @@ from server.store.database import Database
 from server.web import pages, signin, status
 from server.web.admin import routes as admin_pages
 from server.web.console import routes as console
+from server.web.home import routes as home
 from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
@@ -76,7 +77,7 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router, slides.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
-    for page_router in (signin.router, console.router, admin_pages.router):
+    for page_router in (home.router, signin.router, console.router, admin_pages.router):
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)
