@@ -32,6 +32,8 @@ class Action(StrEnum):
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
     RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
+    SUPERVISE = "supervise"  # the live dashboard, the reports and their exports
+    WRITE_NOTES = "write_notes"  # the daily report's obstacles and follow-up
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ USER_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.SUPERVISE,
+        Action.WRITE_NOTES,
     },
     Role.OFFICER: {
         Action.VIEW,
@@ -143,3 +147,9 @@ def authorize(
                 f"a kiosk cancels only a waiting ticket it issued in the last {minutes} minutes"
             )
         raise QueueError("forbidden", details)
+
+
+def sites_in_view(caller: Caller, site_ids: list[int], action: Action = Action.SUPERVISE) -> list[int]:
+    """Of these offices, those the caller may act on (a supervisor of several sees them
+    side by side), in the order given."""
+    return [site_id for site_id in site_ids if allowed(caller, action, site_id)]

@@ -30,9 +30,13 @@ LOCALES = Path(__file__).parent / "locales"
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The language's phrases by key; read once per process."""
-    with (LOCALES / f"{lang}.po").open("rb") as file:
-        read = read_po(file, locale=lang)
-    return {str(m.id): str(m.string) for m in read if m.id and m.string}
+    # Each area of pages may keep its words in a catalogue of its own, `{lang}-{area}.po`.
+    found: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.po", *sorted(LOCALES.glob(f"{lang}-*.po"))]:
+        with path.open("rb") as file:
+            read = read_po(file, locale=lang)
+        found.update((str(m.id), str(m.string)) for m in read if m.id and m.string)
+    return found
 
 
 def language(request: Request) -> str:
