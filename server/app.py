@@ -21,6 +21,7 @@ from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
 from server.web import pages, signin, status
 from server.web.console import routes as console
+from server.web.dashboard import routes as dashboard
 from server.web.reports import routes as report_pages
 from server.web.tv import routes as tv
 
@@ -76,7 +77,7 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
-    for page_router in (signin.router, console.router, report_pages.router):
+    for page_router in (signin.router, console.router, report_pages.router, dashboard.router):
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

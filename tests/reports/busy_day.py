@@ -37,11 +37,13 @@ class PlayedDay:
     officers: dict[int, int]  # counter number → user id
 
 
-def play(db: Database, day: date, tickets: int = 110, seed: int = 7) -> PlayedDay:
-    """Play `day` (local, WITA) at the demo office; the clock ends at 15.00 WITA."""
+def play(
+    db: Database, day: date, tickets: int = 110, seed: int = 7, hours: float = 7
+) -> PlayedDay:
+    """Play `day` (local, WITA) at the demo office from 08.00 for `hours` hours."""
     rng = random.Random(seed)
     opened = datetime(day.year, day.month, day.day, 0, 0, tzinfo=UTC)  # 08.00 WITA
-    closed = opened + timedelta(hours=7)
+    closed = opened + timedelta(hours=hours)
     officers: dict[int, int] = {}
     with db.writing() as work:
         site = find_site(work, "demo")

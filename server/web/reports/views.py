@@ -132,7 +132,7 @@ def formatters(lang: str) -> dict[str, Any]:
 
 def arrivals_chart(lang: str, built: Report) -> Markup:
     label = translate(lang, "arrivals_per_hour")
-    return Markup(chart.arrivals_svg(built.arrivals_by_hour, label))  # noqa: S704 (numbers only)
+    return Markup(chart.arrivals_svg(built.arrivals_by_hour, label))
 
 
 def week_days(day: date) -> tuple[date, date]:
