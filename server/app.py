@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from antrean import __version__
 from server import healthz, metrics, supervision
 from server.api import docs, errors
-from server.api.routes import auth, sites, tickets
+from server.api.routes import auth, reports, sites, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
@@ -74,7 +74,7 @@ def create_app(
     errors.install(app)
     docs.install(app)
     metrics.install(app, realtime, supervisor)
-    for router in (auth.router, sites.router, tickets.router):
+    for router in (auth.router, sites.router, tickets.router, reports.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
     for page_router in (signin.router, console.router, report_pages.router, dashboard.router):

@@ -149,7 +149,9 @@ def authorize(
         raise QueueError("forbidden", details)
 
 
-def sites_in_view(caller: Caller, site_ids: list[int], action: Action = Action.SUPERVISE) -> list[int]:
+def sites_in_view(
+    caller: Caller, site_ids: list[int], action: Action = Action.SUPERVISE
+) -> list[int]:
     """Of these offices, those the caller may act on (a supervisor of several sees them
     side by side), in the order given."""
     return [site_id for site_id in site_ids if allowed(caller, action, site_id)]

@@ -243,7 +243,9 @@ def tally(
     return by_service, by_counter, by_officer, by_day, arrivals, ratings
 
 
-def _over(line: _Tally, code: str, targets: Mapping[str, int | None]) -> tuple[int | None, float | None]:
+def _over(
+    line: _Tally, code: str, targets: Mapping[str, int | None]
+) -> tuple[int | None, float | None]:
     if not targets.get(code):
         return None, None
     return line.over, _share(line.over, line.targeted)
@@ -326,7 +328,7 @@ def build(
 
 def _total(by_service: Mapping[str, _Tally], targets: Mapping[str, int | None]) -> ServiceFigures:
     whole = _Tally()
-    for code, line in by_service.items():
+    for line in by_service.values():
         for name in ("issued", "served", "no_show", "cancelled", "expired", "open",
                      "transferred_out", "priority"):
             setattr(whole, name, getattr(whole, name) + getattr(line, name))

@@ -64,7 +64,8 @@ def play(
     for n, moment in enumerate(arrivals):
         heapq.heappush(agenda, (moment, n, "arrive", n))
     for number in officers:
-        heapq.heappush(agenda, (opened + timedelta(minutes=5 + number), 10_000 + number, "free", number))
+        start = opened + timedelta(minutes=5 + number)
+        heapq.heappush(agenda, (start, 10_000 + number, "free", number))
     order = 20_000
     while agenda:
         moment, _, what, value = heapq.heappop(agenda)

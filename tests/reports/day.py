@@ -5,12 +5,12 @@ wait target is 10 minutes. Counters 1 and 2 work; 3 and 4 are closed.
 
 | ticket | what happens (minutes) | wait | service time |
 | --- | --- | --- | --- |
-| A001 | issued 0; called 5 to counter 1 by Siti; started 6; finished 16 (by the next call) | 5 | 10 |
+| A001 | issued 0; called 5 to counter 1 by Siti; started 6; finished 16 (next call) | 5 | 10 |
 | A002 | issued 1; called 16 to counter 1 by Siti; finished 20 (never started) | 15 | 4 |
 | A003 | issued 2, elderly; called 20 to counter 2 by Budi; no-show 22 | 18 | – |
 | B001 | issued 3; called 23 to counter 2 by Budi; finished 33; rated "satisfied" | 20 | 10 |
 | A004 | issued 4; cancelled 8 (went home) | – | – |
-| C001 | issued 5; sent on to B at 6 while waiting; called 34 to counter 2 by Budi; finished 40 | 28 (in B) | 6 |
+| C001 | issued 5; sent on to B at 6; called 34 to counter 2 by Budi; finished 40 | 28 (B) | 6 |
 | A005 | issued 50; still waiting when the report is made (minute 60) | – | – |
 """
 

@@ -62,11 +62,12 @@ class Board:
         if self._task is not None:
             self._again = True
             return
+        loop = asyncio.get_running_loop()
         if self._timer is not None:
-            if delay >= PAUSE:
+            # Already due soon enough (a burst), or only a later look: bring it forward.
+            if self._timer.when() <= loop.time() + delay:
                 return
             self._timer.cancel()
-        loop = asyncio.get_running_loop()
         self._timer = loop.call_later(delay, self._start)
 
     def _start(self) -> None:
