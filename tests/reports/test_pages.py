@@ -105,6 +105,7 @@ class Kiosk:
         self._run(self.socket.close())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+        self.loop.close()
 
 
 def test_the_dashboard_warns_live(live_office: Served, tmp_path: Path) -> None:
