@@ -27,18 +27,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from antrean.vocabulary import EventType, Priority, Satisfaction, TicketStatus  # noqa: E402
-from server.admin import CounterSpec, ServiceSpec, SiteSpec, create_site  # noqa: E402
-from server.engine.commands import find_site  # noqa: E402
-from server.engine.model import Event, Ticket, TicketFacts  # noqa: E402
-from server.engine.schedule import Schedule  # noqa: E402
-from server.reports import figures, satisfaction, tables  # noqa: E402
-from server.reports.exports import xlsx_bytes  # noqa: E402
-from server.reports.figures import day_bounds  # noqa: E402
-from server.store import event_log, history, statements  # noqa: E402
-from server.store.database import Database  # noqa: E402
-from server.store.migrate import upgrade  # noqa: E402
-from server.store.rows import TICKET  # noqa: E402
+from antrean.vocabulary import EventType, Priority, Satisfaction, TicketStatus
+from server.admin import CounterSpec, ServiceSpec, SiteSpec, create_site
+from server.engine.commands import find_site
+from server.engine.model import Event, Ticket, TicketFacts
+from server.engine.schedule import Schedule
+from server.reports import figures, satisfaction, tables
+from server.reports.exports import xlsx_bytes
+from server.reports.figures import day_bounds
+from server.store import event_log, history, statements
+from server.store.database import Database
+from server.store.migrate import upgrade
+from server.store.rows import TICKET
 
 DAYS, PER_DAY, SURVEYED = 365, 400, 0.2
 FIRST = date(2025, 1, 1)

@@ -75,7 +75,7 @@ def note_revisions(
 
 def save_note(work: UnitOfWork, note: NoteRevision) -> NoteRevision:
     """Keep a new revision of a day's notes (the earlier ones stay, as its history)."""
-    values = {
+    values: dict[str, Any] = {
         "site_id": note.site_id,
         "local_day": note.local_day,
         "obstacles": note.obstacles,

@@ -155,8 +155,8 @@ def compute(work: UnitOfWork, code: str, now: datetime, presence: Presence) -> S
         current = view.current
         moment = None
         if current is not None:
-            visit = visits.get(current.id)
-            moment = (visit.started_at or visit.called_at) if visit else current.called_at
+            seen = visits.get(current.id)
+            moment = (seen.started_at or seen.called_at) if seen else current.called_at
         counter_lines.append(CounterLine(
             view.number, view.name, view.state.value, tuple(view.services),
             current.code if current else None, current.status.value if current else None,
