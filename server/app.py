@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from antrean import __version__
 from server import healthz, metrics, supervision
 from server.api import docs, errors
-from server.api.routes import auth, sites, slides, tickets
+from server.api.routes import auth, reports, sites, slides, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
 from server.operations import EventBus, Operations, utc_now
@@ -22,7 +22,9 @@ from server.store.database import Database
 from server.web import pages, signin, status
 from server.web.admin import routes as admin_pages
 from server.web.console import routes as console
+from server.web.dashboard import routes as dashboard
 from server.web.home import routes as home
+from server.web.reports import routes as report_pages
 from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
@@ -74,10 +76,18 @@ def create_app(
     errors.install(app)
     docs.install(app)
     metrics.install(app, realtime, supervisor)
-    for router in (auth.router, sites.router, tickets.router, slides.router):
+    for router in (auth.router, sites.router, tickets.router, slides.router, reports.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(status.router)
-    for page_router in (home.router, signin.router, console.router, admin_pages.router):
+    pages_routers = (
+        home.router,
+        signin.router,
+        console.router,
+        admin_pages.router,
+        report_pages.router,
+        dashboard.router,
+    )
+    for page_router in pages_routers:
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

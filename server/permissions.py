@@ -35,6 +35,8 @@ class Action(StrEnum):
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
     RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
+    SUPERVISE = "supervise"  # the live dashboard, the reports and their exports
+    WRITE_NOTES = "write_notes"  # the daily report's obstacles and follow-up
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ USER_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.SUPERVISE,
+        Action.WRITE_NOTES,
     },
     Role.OFFICER: {
         Action.VIEW,
@@ -180,3 +184,9 @@ def require(allowed_here: bool) -> None:
     """Refuse, as every permission check does, when a check above said no."""
     if not allowed_here:
         raise QueueError("forbidden")
+def sites_in_view(
+    caller: Caller, site_ids: list[int], action: Action = Action.SUPERVISE
+) -> list[int]:
+    """Of these offices, those the caller may act on (a supervisor of several sees them
+    side by side), in the order given."""
+    return [site_id for site_id in site_ids if allowed(caller, action, site_id)]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -75,6 +76,8 @@ class Realtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._checks: set[asyncio.Task[None]] = set()
+        self.presence_listeners: list[Callable[[str], None]] = []
+        """Told the office's code when one of its devices connects, leaves or reports."""
         if fanout is not None:
             fanout.on_revoked = self.device_revoked
             fanout.on_listening = self._check_access_soon
@@ -100,6 +103,13 @@ class Realtime:
             ),
             key=lambda c: (c.site, c.label),
         )
+
+    def presence_changed(self, site: str) -> None:
+        for listener in list(self.presence_listeners):
+            try:
+                listener(site)
+            except Exception:
+                log.exception("a presence listener failed")
 
     def turned_away(self) -> None:
         """A socket found every hello slot taken; say so in the log now and then, not each time."""

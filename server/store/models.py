@@ -168,7 +168,11 @@ class Ticket(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("site_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "seq"),
+        # Reports read an office's events by time (a day, a month, a year).
+        Index("ix_events_site_at", "site_id", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="sites.id")
@@ -345,3 +349,20 @@ class Slide(SQLModel, table=True):
     position: int = Field(default=0)
     uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+class ReportNote(SQLModel, table=True):
+    """The daily report's own words: obstacles met and what follows, per office and day.
+
+    Never changed in place: each save is a new row, so the latest row of a day is
+    the note and the earlier ones are its history (who wrote what, when).
+    """
+
+    __tablename__ = "report_notes"
+    __table_args__ = (Index("ix_report_notes_site_day", "site_id", "local_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    local_day: date
+    obstacles: str = Field(default="", max_length=4000)
+    follow_up: str = Field(default="", max_length=4000)
+    written_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    written_by: int | None = Field(default=None, foreign_key="users.id")

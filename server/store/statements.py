@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     literal,
@@ -66,6 +67,7 @@ SURVEY_RESPONSES: Table = _TABLES["survey_responses"]
 USER_SITES: Table = _TABLES["user_sites"]
 AUDIT_LOG: Table = _TABLES["audit_log"]
 SLIDES: Table = _TABLES["slides"]
+REPORT_NOTES: Table = _TABLES["report_notes"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -809,6 +811,44 @@ def slides_of_site(dialect: str) -> ClauseElement:
         select(*SLIDE_FACTS)
         .where(SLIDES.c.site_id == _value("site_id", SLIDES.c.site_id))
         .order_by(SLIDES.c.position, SLIDES.c.id)
+# --- what the reports read ----------------------------------------------------------
+
+
+def _events_in_time() -> ColumnElement[bool]:
+    return and_(
+        EVENTS.c.site_id == _value("site_id", EVENTS.c.site_id),
+        EVENTS.c.at >= _value("since", EVENTS.c.at),
+        EVENTS.c.at < _value("until", EVENTS.c.at),
+    )
+
+
+@_statement
+def history(dialect: str) -> ClauseElement:
+    """An office's events in a span of time, with only the facts the reports use.
+
+    The database picks the few facts out of the JSON itself, and only for the
+    kinds of event that carry them: decoding every event's document in Python
+    would cost more than reading it."""
+    kind, data = EVENTS.c.type, EVENTS.c.data
+    return (
+        select(
+            kind,
+            EVENTS.c.at,
+            EVENTS.c.ticket_id,
+            EVENTS.c.counter_id,
+            EVENTS.c.actor,
+            case(
+                (kind == "issued", data[("details", "service")].as_string()),
+                (kind == "transferred", data[("details", "to_service")].as_string()),
+                (kind == "counter_changed", data[("details", "state")].as_string()),
+            ),
+            case(
+                (kind == "issued", data[("ticket", "priority")].as_string()),
+                (kind == "rated", data[("details", "satisfaction")].as_string()),
+            ),
+        )
+        .where(_events_in_time())
+        .order_by(EVENTS.c.seq)
     )
 
 
@@ -820,3 +860,23 @@ def slide_data(dialect: str) -> ClauseElement:
 @_statement
 def delete_slide(dialect: str) -> ClauseElement:
     return delete(SLIDES).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
+@_statement
+def bare_events(dialect: str) -> ClauseElement:
+    """The same events whole, as stored: what a report's time is measured against."""
+    return select(EVENTS).where(_events_in_time()).order_by(EVENTS.c.seq)
+
+
+@_statement
+def report_notes_between(dialect: str) -> ClauseElement:
+    notes = REPORT_NOTES
+    return (
+        select(notes)
+        .where(
+            notes.c.site_id == _value("site_id", notes.c.site_id),
+            notes.c.local_day >= _value("first_day", notes.c.local_day),
+            notes.c.local_day <= _value("last_day", notes.c.local_day),
+        )
+        .order_by(notes.c.local_day, notes.c.id)
+    )

@@ -43,21 +43,22 @@ def add_catalogues(folder: Path) -> None:
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The language's phrases by key; read once per process."""
+    # Each folder may keep an area's words in catalogues of their own, `{lang}-{area}.po`.
     phrases: dict[str, str] = {}
     where: dict[str, Path] = {}
     for folder in CATALOGUES:
-        path = folder / f"{lang}.po"
-        if not path.is_file():
-            continue
-        with path.open("rb") as file:
-            read = read_po(file, locale=lang)
-        for message in read:
-            if not (message.id and message.string):
+        for path in [folder / f"{lang}.po", *sorted(folder.glob(f"{lang}-*.po"))]:
+            if not path.is_file():
                 continue
-            key = str(message.id)
-            if key in phrases:
-                raise ValueError(f"the phrase {key!r} is defined in {where[key]} and {path}")
-            phrases[key], where[key] = str(message.string), path
+            with path.open("rb") as file:
+                read = read_po(file, locale=lang)
+            for message in read:
+                if not (message.id and message.string):
+                    continue
+                key = str(message.id)
+                if key in phrases:
+                    raise ValueError(f"the phrase {key!r} is defined in {where[key]} and {path}")
+                phrases[key], where[key] = str(message.string), path
     return phrases
 
 

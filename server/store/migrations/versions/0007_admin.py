@@ -1,6 +1,6 @@
 """retired counters, users of several offices, the audit log and the walls' slides
 
-Revision ID: 0006_admin
+Revision ID: 0007_admin
 Revises: 0006_targets_and_survey
 Create Date: 2026-12-01
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import server.store.types
 
-revision: str = "0006_admin"
+revision: str = "0007_admin"
 down_revision: str | None = "0006_targets_and_survey"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
