@@ -699,3 +699,84 @@ def surveys_between(dialect: str) -> ClauseElement:
         )
         .order_by(answers.c.id)
     )
+
+
+# --- texts citizens asked for (ticket notices) -------------------------------------
+
+TICKET_NOTICES: Table = _TABLES["ticket_notices"]
+
+
+@_statement
+def notice_of_ticket(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(notices).where(notices.c.ticket_id == _value("ticket_id", notices.c.ticket_id))
+
+
+@_statement
+def notices_in_state(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.site_id == _value("site_id", notices.c.site_id),
+            notices.c.state == _value("state", notices.c.state),
+        )
+        .order_by(notices.c.id)
+    )
+
+
+@_statement
+def due_notices(dialect: str) -> ClauseElement:
+    """Notices to send now, oldest first; rows another process holds are skipped."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("due", notices.c.state.type),
+            notices.c.next_try_at <= _value("now", notices.c.next_try_at),
+        )
+        .order_by(notices.c.next_try_at, notices.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def stale_sendings(dialect: str) -> ClauseElement:
+    """Notices claimed for sending before `before` and never settled: their process died."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("sending", notices.c.state.type),
+            notices.c.claimed_at < _value("before", notices.c.claimed_at),
+        )
+        .order_by(notices.c.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def sites_with_open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(SITES.c.code)
+        .where(
+            SITES.c.id.in_(
+                select(notices.c.site_id).where(
+                    notices.c.state.in_(
+                        [literal(state, notices.c.state.type) for state in ("waiting", "due")]
+                    )
+                )
+            )
+        )
+        .order_by(SITES.c.code)
+    )
+
+
+@_statement
+def next_notice_due(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(func.min(notices.c.next_try_at)).where(
+        notices.c.state == literal("due", notices.c.state.type)
+    )

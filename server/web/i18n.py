@@ -2,7 +2,9 @@
 
 The words live in gettext catalogues, `locales/id.po` and `locales/en.po`,
 one entry per phrase keyed by a short name (`t("next")`), so a translator
-edits them with any .po editor and a new language is one more file. The
+edits them with any .po editor and a new language is one more file. An area
+of pages may keep its own phrases beside it (`<area>/locales/id.po`); they
+join the shared catalogue, and a key may be defined only once. The
 language is the person's choice (a cookie), Indonesian by default. Numbers,
 dates and times are written the way each language writes them (Babel's
 locale data: "1.234,5" and "Selasa, 1 Desember 2026" in Indonesian). The
@@ -29,10 +31,17 @@ LOCALES = Path(__file__).parent / "locales"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The language's phrases by key; read once per process."""
-    with (LOCALES / f"{lang}.po").open("rb") as file:
-        read = read_po(file, locale=lang)
-    return {str(m.id): str(m.string) for m in read if m.id and m.string}
+    """The language's phrases by key, the shared ones and every area's; read once per process."""
+    phrases: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.po", *sorted(LOCALES.parent.glob(f"*/locales/{lang}.po"))]:
+        with path.open("rb") as file:
+            read = read_po(file, locale=lang)
+        found = {str(m.id): str(m.string) for m in read if m.id and m.string}
+        twice = sorted(set(found) & set(phrases))
+        if twice:
+            raise ValueError(f"{path} defines phrases defined already: {', '.join(twice)}")
+        phrases.update(found)
+    return phrases
 
 
 def language(request: Request) -> str:
