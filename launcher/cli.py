@@ -20,6 +20,7 @@ from launcher import (
     kiosk_command,
     server_commands,
 )
+from launcher.errors import one_line
 
 COMMAND_MODULES = (
     server_commands,
@@ -41,8 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except ValueError as error:
-        print(f"antrean: {error}", file=sys.stderr)
+    except Exception as error:
+        line = one_line(error)
+        if line is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"antrean: {line}", file=sys.stderr)
         return 2
 
 

@@ -7,10 +7,14 @@ load on a Pi that installed only a device's packages.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from launcher.errors import CommandError
 
 if TYPE_CHECKING:
     from server.config import ServerSettings
@@ -105,9 +109,30 @@ def _server(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    _check_port_free(host, port)
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, **settings.uvicorn_options())
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A port already taken is said in one line, before anything starts."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use (is another antrean server running?); "
+                    "choose another with --port"
+                ) from None
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise CommandError(f"{host} is not an address of this machine (--host)") from None
+            raise
 
 
 def _user_add(args: argparse.Namespace) -> int:
@@ -116,6 +141,11 @@ def _user_add(args: argparse.Namespace) -> int:
 
     password = args.password or os.environ.get("ANTREAN_PASSWORD")
     if not password:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"no password for {args.username}: give --password, set ANTREAN_PASSWORD, "
+                "or run the command in a terminal to type it"
+            )
         password = getpass.getpass(f"password for {args.username}: ")
     with _database().writing() as work:
         user = add_user(

@@ -153,5 +153,5 @@ def revoke_device(work: UnitOfWork, device_id: int, now: datetime) -> DeviceReco
 def _site(work: UnitOfWork, code: str) -> Site:
     site = work.site(code)
     if site is None:
-        raise QueueError("site_not_found", {"site": code})
+        raise QueueError("site_not_found", {"site": code, "known": [s.code for s in work.sites()]})
     return site

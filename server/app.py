@@ -24,6 +24,7 @@ from server.web import pages, signin
 from server.web.citizen import routes as citizen
 from server.web.citizen.live import TicketWatch
 from server.web.console import routes as console
+from server.web.home import routes as home
 from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
@@ -87,7 +88,7 @@ def create_app(
     for router in (auth.router, sites.router, tickets.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(citizen.router)
-    for page_router in (signin.router, console.router):
+    for page_router in (home.router, signin.router, console.router):
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

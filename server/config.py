@@ -12,7 +12,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from antrean.messages import MAX_FRAME_BYTES
@@ -149,6 +149,31 @@ class ServerSettings(ProgramSettings):
         description="a second place for every backup: a mounted USB stick's folder, or "
         "user@host:folder over SSH (rsync)",
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _a_folder(cls, folder: Path) -> Path:
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"{folder} is a file, not a folder: point ANTREAN_DATA_DIR elsewhere")
+        return folder
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_we_speak(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme = url.partition("://")[0].lower()
+        if scheme in {"postgres", "postgresql", "postgresql+psycopg2"}:
+            raise ValueError(
+                f"write the address as postgresql+psycopg://{url.partition('://')[2]} "
+                "(the server talks to PostgreSQL through psycopg 3)"
+            )
+        if scheme not in {"sqlite", "postgresql+psycopg"}:
+            raise ValueError(
+                f"{scheme}:// is not supported: use sqlite:///path/antrean.db or "
+                "postgresql+psycopg://user:password@host/database"
+            )
+        return url
 
     @property
     def database(self) -> str:
