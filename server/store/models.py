@@ -349,6 +349,8 @@ class Slide(SQLModel, table=True):
     position: int = Field(default=0)
     uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class ReportNote(SQLModel, table=True):
     """The daily report's own words: obstacles met and what follows, per office and day.
 
@@ -366,3 +368,32 @@ class ReportNote(SQLModel, table=True):
     follow_up: str = Field(default="", max_length=4000)
     written_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     written_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class TicketNotice(SQLModel, table=True):
+    """A citizen's wish to be texted when their turn is near, and how sending went.
+
+    One per ticket. `state` moves `waiting` → `due` (near the front: to send,
+    and again after a failed try) → `sending` (claimed by a server process) →
+    `sent`, or ends `failed` (given up) or `dropped` (the ticket left the
+    line first). The phone number is erased when it ends, whichever way.
+    """
+
+    __tablename__ = "ticket_notices"
+    __table_args__ = (
+        Index("ix_ticket_notices_site_state", "site_id", "state"),
+        Index("ix_ticket_notices_state_next_try", "state", "next_try_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", unique=True)
+    site_id: int = Field(foreign_key="sites.id")
+    phone: str | None = Field(default=None, max_length=20)
+    state: str = Field(max_length=12)
+    people_ahead: int | None = None
+    attempts: int = Field(default=0)
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    next_try_at: datetime | None = _utc_column()
+    claimed_at: datetime | None = _utc_column()
+    ended_at: datetime | None = _utc_column()
+    last_error: str | None = Field(default=None, max_length=200)

@@ -64,10 +64,10 @@ DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
 DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
 SURVEY_RESPONSES: Table = _TABLES["survey_responses"]
+REPORT_NOTES: Table = _TABLES["report_notes"]
 USER_SITES: Table = _TABLES["user_sites"]
 AUDIT_LOG: Table = _TABLES["audit_log"]
 SLIDES: Table = _TABLES["slides"]
-REPORT_NOTES: Table = _TABLES["report_notes"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -811,6 +811,19 @@ def slides_of_site(dialect: str) -> ClauseElement:
         select(*SLIDE_FACTS)
         .where(SLIDES.c.site_id == _value("site_id", SLIDES.c.site_id))
         .order_by(SLIDES.c.position, SLIDES.c.id)
+    )
+
+
+@_statement
+def slide_data(dialect: str) -> ClauseElement:
+    return select(SLIDES.c.data).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
+@_statement
+def delete_slide(dialect: str) -> ClauseElement:
+    return delete(SLIDES).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
 # --- what the reports read ----------------------------------------------------------
 
 
@@ -853,16 +866,6 @@ def history(dialect: str) -> ClauseElement:
 
 
 @_statement
-def slide_data(dialect: str) -> ClauseElement:
-    return select(SLIDES.c.data).where(SLIDES.c.id == _value("id", SLIDES.c.id))
-
-
-@_statement
-def delete_slide(dialect: str) -> ClauseElement:
-    return delete(SLIDES).where(SLIDES.c.id == _value("id", SLIDES.c.id))
-
-
-@_statement
 def bare_events(dialect: str) -> ClauseElement:
     """The same events whole, as stored: what a report's time is measured against."""
     return select(EVENTS).where(_events_in_time()).order_by(EVENTS.c.seq)
@@ -879,4 +882,85 @@ def report_notes_between(dialect: str) -> ClauseElement:
             notes.c.local_day <= _value("last_day", notes.c.local_day),
         )
         .order_by(notes.c.local_day, notes.c.id)
+    )
+
+
+# --- texts citizens asked for (ticket notices) -------------------------------------
+
+TICKET_NOTICES: Table = _TABLES["ticket_notices"]
+
+
+@_statement
+def notice_of_ticket(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(notices).where(notices.c.ticket_id == _value("ticket_id", notices.c.ticket_id))
+
+
+@_statement
+def notices_in_state(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.site_id == _value("site_id", notices.c.site_id),
+            notices.c.state == _value("state", notices.c.state),
+        )
+        .order_by(notices.c.id)
+    )
+
+
+@_statement
+def due_notices(dialect: str) -> ClauseElement:
+    """Notices to send now, oldest first; rows another process holds are skipped."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("due", notices.c.state.type),
+            notices.c.next_try_at <= _value("now", notices.c.next_try_at),
+        )
+        .order_by(notices.c.next_try_at, notices.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def stale_sendings(dialect: str) -> ClauseElement:
+    """Notices claimed for sending before `before` and never settled: their process died."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("sending", notices.c.state.type),
+            notices.c.claimed_at < _value("before", notices.c.claimed_at),
+        )
+        .order_by(notices.c.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def sites_with_open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(SITES.c.code)
+        .where(
+            SITES.c.id.in_(
+                select(notices.c.site_id).where(
+                    notices.c.state.in_(
+                        [literal(state, notices.c.state.type) for state in ("waiting", "due")]
+                    )
+                )
+            )
+        )
+        .order_by(SITES.c.code)
+    )
+
+
+@_statement
+def next_notice_due(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(func.min(notices.c.next_try_at)).where(
+        notices.c.state == literal("due", notices.c.state.type)
     )

@@ -42,11 +42,12 @@ def add_catalogues(folder: Path) -> None:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The language's phrases by key; read once per process."""
+    """The language's phrases by key, the shared ones and every area's; read once per process."""
     # Each folder may keep an area's words in catalogues of their own, `{lang}-{area}.po`.
     phrases: dict[str, str] = {}
     where: dict[str, Path] = {}
-    for folder in CATALOGUES:
+    folders = [*CATALOGUES, *sorted(LOCALES.parent.glob("*/locales"))]
+    for folder in dict.fromkeys(folders):
         for path in [folder / f"{lang}.po", *sorted(folder.glob(f"{lang}-*.po"))]:
             if not path.is_file():
                 continue
