@@ -18,12 +18,14 @@ from launcher import (
     demo_command,
     display_command,
     kiosk_command,
+    office_command,
     server_commands,
 )
 from launcher.errors import one_line
 
 COMMAND_MODULES = (
     server_commands,
+    office_command,
     demo_command,
     kiosk_command,
     display_command,

@@ -42,6 +42,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_user.add_argument("username")
     add_user.add_argument("--role", required=True, choices=["admin", "supervisor", "officer"])
     add_user.add_argument("--site", help="the office the user works at (none: every office)")
+    add_user.add_argument(
+        "--other-site", action="append", default=[], metavar="SITE",
+        help="a further office the user may act at, e.g. a kelurahan (repeatable)",
+    )
     add_user.add_argument("--full-name", default="")
     add_user.add_argument(
         "--password", help="default: $ANTREAN_PASSWORD, else asked for (not echoed)"
@@ -176,6 +180,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _user_add(args: argparse.Namespace) -> int:
     from antrean.vocabulary import Role
     from server.admin import add_user
+    from server.store import accounts
 
     password = args.password or os.environ.get("ANTREAN_PASSWORD")
     if not password:
@@ -185,10 +190,19 @@ def _user_add(args: argparse.Namespace) -> int:
                 "or run the command in a terminal to type it"
             )
         password = getpass.getpass(f"password for {args.username}: ")
+    if args.other_site and not args.site:
+        raise ValueError("--other-site needs --site: a user without a site acts everywhere")
     with _database().writing() as work:
         user = add_user(
             work, args.username, password, Role(args.role), args.site, args.full_name
         )
+        others = []
+        for code in args.other_site:
+            site = work.site(code)
+            if site is None:
+                raise ValueError(f"there is no office {code!r} (--other-site)")
+            others.append(site.id)
+        accounts.set_other_sites(work, user.id, others)
     print(f"user {user.username} ({user.role.value}) added")
     return 0
 

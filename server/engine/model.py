@@ -87,6 +87,8 @@ class Counter:
     state: CounterState = CounterState.OPEN
     # Consecutive priority calls at this counter, for the fairness rule.
     priority_streak: int = 0
+    # False: retired (left out of the office file); kept for its tickets and events.
+    active: bool = True
     # The services it serves, most preferred first.
     service_ids: tuple[int, ...] = ()
 

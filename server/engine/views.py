@@ -58,7 +58,7 @@ class SiteIndex:
     def open_counters_for(self, service_id: int) -> list[Counter]:
         return [
             c for c in self.counters.values()
-            if c.state == CounterState.OPEN and service_id in c.service_ids
+            if c.state == CounterState.OPEN and c.active and service_id in c.service_ids
         ]
 
 
@@ -147,6 +147,8 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     ]
     counters = []
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
+        if not counter.active:
+            continue  # retired: its calls stay in the list below, the counter does not
         current = _today_at(repo, counter.id, estimator.today)
         counters.append(
             CounterView(

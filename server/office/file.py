@@ -41,19 +41,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-
-
-def _readable_range(text: str) -> str:
+def normal_range(text: str) -> str:
+    """A time range in the one way it is written back ("7.30–12" → "07:30-12:00")."""
     try:
-        _time_range(text)
+        return _range_text(parse_range(text))
     except ValueError:
         raise ValueError(
             f"{text!r} is not a time range: write it as \"08:00-12:00\" (start before end)"
         ) from None
-    return text
 
 
-TimeRanges = list[Annotated[str, AfterValidator(_readable_range)]]
+def _in_order(ranges: list[str]) -> list[str]:
+    return sorted(ranges, key=lambda text: parse_range(text).start)
+
+
+def _days(days: list[date]) -> list[date]:
+    return sorted(set(days))
+
+
+TimeRanges = Annotated[
+    list[Annotated[str, AfterValidator(normal_range)]], AfterValidator(_in_order)
+]
+Days = Annotated[list[date], AfterValidator(_days)]
 
 
 class Hours(_Strict):
@@ -68,8 +77,11 @@ class Hours(_Strict):
     sun: TimeRanges = Field(default_factory=list)
 
     def ranges(self) -> dict[str, list[TimeRange]]:
-        plan = {day: [_time_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
+        plan = {day: [parse_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
         return {day: ranges for day, ranges in plan.items() if ranges}
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, day) for day in WEEKDAYS)
 
 
 class ServiceEntry(_Strict):
@@ -88,12 +100,18 @@ class ServiceEntry(_Strict):
     hours: Hours | None = Field(
         default=None, description="the service's own sessions (default: the office's hours)"
     )
-    closed_dates: list[date] = Field(default_factory=list)
+    closed_dates: Days = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
     def _upper(cls, code: str) -> str:
         return code.upper()
+
+    @field_validator("hours")
+    @classmethod
+    def _own_hours_or_none(cls, hours: Hours | None) -> Hours | None:
+        # An empty table means the office's hours, as no table does.
+        return None if hours is None or hours.is_empty() else hours
 
 
 class CounterEntry(_Strict):
@@ -104,7 +122,18 @@ class CounterEntry(_Strict):
     @field_validator("services")
     @classmethod
     def _codes(cls, codes: list[str]) -> list[str]:
-        return [code.strip().upper() for code in codes]
+        codes = [code.strip().upper() for code in codes]
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} twice")
+        return codes
+
+    @model_validator(mode="after")
+    def _named(self) -> CounterEntry:
+        # Named as the office would call it, so the stored name reads back the same.
+        if not self.name.strip():
+            self.name = f"Loket {self.number}"
+        return self
 
 
 class SiteEntry(_Strict):
@@ -117,7 +146,7 @@ class SiteEntry(_Strict):
     announcements: list[str] = Field(default_factory=list)
     hours: Hours = Field(default_factory=Hours)
     breaks: Hours = Field(default_factory=Hours)
-    closed_dates: list[date] = Field(default_factory=list)
+    closed_dates: Days = Field(default_factory=list)
     cutoff_minutes: int = Field(default=0, ge=0, le=240)
 
     @field_validator("timezone")
@@ -319,7 +348,7 @@ def render(office: OfficeFile) -> str:
     return "\n".join(out) + "\n"
 
 
-def _time_range(text: str) -> TimeRange:
+def parse_range(text: str) -> TimeRange:
     start, _, end = text.replace("–", "-").partition("-")
     return TimeRange(start=_time_of(start), end=_time_of(end))
 

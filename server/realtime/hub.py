@@ -64,9 +64,6 @@ class Subscriber(Protocol):
     def deliver(self, seq: int, frame: str) -> None:
         """Take one event frame; called on the event loop, must not block."""
 
-    def refreshed(self, seq: int, frame: str) -> None:
-        """Take the office's fresh snapshot frame (read once for every subscriber)."""
-
 
 class Hub:
     def __init__(

@@ -112,7 +112,11 @@ class Outbox:
     def close(self, code: int, reason: str) -> None:
         self._append(Close(code, reason))
 
-    def want_snapshot(self, reason: SnapshotReason) -> None:
+    def want_snapshot(self, reason: SnapshotReason, replacing: bool = False) -> None:
+        """`replacing`: snapshots already read and waiting here are out of date (the
+        office's set-up changed); they are thrown away."""
+        if replacing and self._items:
+            self._items = deque(i for i in self._items if not isinstance(i, SnapshotReady))
         # One waiting request is enough: it is read when it is taken, so it
         # covers everything asked for before then.
         if not self._snapshot_waiting:

@@ -120,6 +120,7 @@ class DeviceSession:
         hub.subscribe(self.site, self)  # before the snapshot is read: see Snapshots
         self.realtime.sessions.add(self)
         self._reader = asyncio.current_task()
+        self._presence()
         self.outbox.want_snapshot("hello")
         try:
             await self._read()
@@ -132,7 +133,8 @@ class DeviceSession:
         finally:
             hub.unsubscribe(self.site, self)
             self.realtime.sessions.discard(self)
-            self._seen()
+            self._seen()  # before the dashboards note the leaving: see dashboard/view.py
+            self._presence()
             writer, self._writer = self._writer, None
             if writer is not None and not writer.done():
                 writer.cancel()
@@ -260,6 +262,7 @@ class DeviceSession:
             self._answer(protocol_error("not_a_device"))
             return
         self.realtime.health.report(self.device_id, report.health, self.realtime.now())
+        self._presence()
 
     def _answer(self, message: Result | ErrorMessage | Pong) -> None:
         self.outbox.put_frame(message.model_dump_json())
@@ -340,6 +343,10 @@ class DeviceSession:
     def _seen(self) -> None:
         if self.device_id is not None:
             self.realtime.health.seen(self.device_id, self.realtime.now())
+
+    def _presence(self) -> None:
+        if self.device_id is not None and self.site is not None:
+            self.realtime.presence_changed(self.site)
 
     def who(self) -> str:
         return self.caller.label if self.caller else "an unknown device"

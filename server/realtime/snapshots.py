@@ -28,6 +28,8 @@ class SharedSnapshot:
     json: str
     made_at: float
     _frames: dict[str, str] = field(default_factory=dict)
+    # The office's set-up as of this read (see Snapshots.forget).
+    generation: int = 0
 
     def frame(self, reason: SnapshotReason) -> str:
         """The whole frame, built once per reason and shared by every socket sent it."""
@@ -45,7 +47,14 @@ class Snapshots:
         self._max_age = max_age
         self._cache: dict[str, SharedSnapshot] = {}
         self._reading: dict[str, asyncio.Future[SharedSnapshot]] = {}
+        self._generation: dict[str, int] = {}
         self.reads = 0
+
+    def forget(self, site: str) -> None:
+        """The office's set-up changed (services, counters, hours): no snapshot read
+        before now, or being read now, serves anyone from here on."""
+        self._generation[site] = self._generation.get(site, 0) + 1
+        self._cache.pop(site, None)
 
     async def get(self, site: str) -> SharedSnapshot:
         """A snapshot that, with the deltas from now on, misses nothing (subscribe first)."""
@@ -57,22 +66,40 @@ class Snapshots:
             # wait() leaves the shared read alone if this caller is cancelled.
             await asyncio.wait({reading})
             # As fresh as any read this caller could start, however long it took.
-            if not reading.cancelled() and self._complete(site, reading.result()):
+            if not reading.cancelled() and self._complete(site, reading.result()) and (
+                self.current(site, reading.result())
+            ):
                 return reading.result()
-        return await self._fresh(site)
+        return await self._from_now(site)
 
     async def fresh(self, site: str) -> SharedSnapshot:
-        """A snapshot read now (or by a read already under way), for the periodic refresh."""
+        """A snapshot read now (or by a read already under way), for the periodic refresh.
+
+        The office's set-up may change while it is read: check `current` before use."""
         reading = self._reading.get(site)
         if reading is not None:
             await asyncio.wait({reading})
-            if not reading.cancelled():
+            if not reading.cancelled() and self.current(site, reading.result()):
+                return reading.result()
+        return await self._from_now(site)
+
+    async def _from_now(self, site: str) -> SharedSnapshot:
+        """A read begun from now on: this caller's own, or one another caller has begun
+        meanwhile, which is as good. After an office change every socket of the office
+        asks at once, and they share one read rather than each making its own."""
+        while (reading := self._reading.get(site)) is not None:
+            await asyncio.wait({reading})
+            if not reading.cancelled() and self.current(site, reading.result()):
                 return reading.result()
         return await self._fresh(site)
 
+    def current(self, site: str, shared: SharedSnapshot) -> bool:
+        """Read after the office's last change of set-up (see `forget`)."""
+        return shared.generation == self._generation.get(site, 0)
+
     def _usable(self, site: str, shared: SharedSnapshot) -> bool:
         fresh = time.monotonic() - shared.made_at <= self._max_age
-        return fresh and self._complete(site, shared)
+        return fresh and self.current(site, shared) and self._complete(site, shared)
 
     def _complete(self, site: str, shared: SharedSnapshot) -> bool:
         """Nothing handed out by the hub is newer than the snapshot."""
@@ -82,11 +109,14 @@ class Snapshots:
     async def _fresh(self, site: str) -> SharedSnapshot:
         future: asyncio.Future[SharedSnapshot] = asyncio.get_running_loop().create_future()
         self._reading[site] = future
+        generation = self._generation.get(site, 0)
         try:
             snapshot = await asyncio.to_thread(self._read, site)
             self.reads += 1
             self._hub.observe(site, snapshot.seq)
-            shared = SharedSnapshot(snapshot.seq, snapshot.model_dump_json(), time.monotonic())
+            shared = SharedSnapshot(
+                snapshot.seq, snapshot.model_dump_json(), time.monotonic(), generation=generation
+            )
         except BaseException:
             future.cancel()  # whoever shared this read makes its own
             raise
@@ -95,6 +125,6 @@ class Snapshots:
                 del self._reading[site]
         future.set_result(shared)
         cached = self._cache.get(site)
-        if cached is None or cached.made_at <= shared.made_at:
+        if self.current(site, shared) and (cached is None or cached.made_at <= shared.made_at):
             self._cache[site] = shared
         return shared

@@ -29,7 +29,16 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 import antrean
 from server.api.errors import http_error
 from server.config import ServerSettings
-from server.web.i18n import clock, language, long_date, number, percent, refusal, translate
+from server.web.i18n import (
+    add_catalogues,
+    clock,
+    language,
+    long_date,
+    number,
+    percent,
+    refusal,
+    translate,
+)
 from server.web.session import (
     CsrfRefused,
     Sessions,
@@ -56,6 +65,8 @@ AREAS: dict[str, Area] = {}
 def area(name: str, folder: Path) -> Area:
     """Register a page area whose `templates/` and `static/` live in `folder`."""
     found = AREAS.setdefault(name, Area(name, folder / "templates", folder / "static"))
+    if (folder / "locales").is_dir():
+        add_catalogues(folder / "locales")
     return found
 
 

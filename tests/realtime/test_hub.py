@@ -30,9 +30,6 @@ class Collector:
         assert json.loads(frame)["event"]["seq"] == seq
         self.seqs.append(seq)
 
-    def refreshed(self, seq: int, frame: str) -> None:
-        raise AssertionError("the hub hands out events only")
-
 
 def test_out_of_order_batches_from_many_threads_come_out_in_order() -> None:
     async def scenario() -> list[int]:
@@ -186,9 +183,6 @@ def test_an_event_becomes_one_frame_for_every_socket_of_its_office() -> None:
 
         def deliver(self, seq: int, frame: str) -> None:
             self.frames.append(frame)
-
-        def refreshed(self, seq: int, frame: str) -> None:
-            raise AssertionError("the hub hands out events only")
 
     async def scenario() -> list[Keeper]:
         hub = Hub()

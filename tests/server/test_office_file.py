@@ -102,9 +102,9 @@ def test_changes_list_only_what_differs() -> None:
         + '\n[[counters]]\nnumber = 2\nservices = ["B"]\n'
     )
     described = [c.describe() for c in changes(office, edited)]
-    assert described == ["~ service A name: KTP → KTP & KK", "+ counter 2: "]
+    assert described == ["~ service A name: KTP → KTP & KK", "+ counter 2: Loket 2"]
     assert [c.describe() for c in changes(edited, office)] == [
         "~ service A name: KTP & KK → KTP",
-        "- counter 2: ",
+        "- counter 2: Loket 2",
     ]
     assert len(changes(None, office)) == 1 + 2 + 1

@@ -337,6 +337,7 @@ function connect() {
       setOnline(true);
       render();
       considerCalls();
+      document.dispatchEvent(new Event("antrean-snapshot"));  // slides.js looks again
     } else if (frame.type === "event") {
       const event = frame.event;
       if (state.awaitingSnapshot || event.seq <= state.snapshot.seq) return;
