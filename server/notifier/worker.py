@@ -206,7 +206,9 @@ class Notifier:
             return
         with self.db.writing() as work:
             for verdict in verdicts:
-                current = notices.of_ticket(work, verdict.notice.ticket_id)
+                # Locked: another process that read it as waiting too decides after this
+                # commit, and sees it due (or sending) instead of making it due again.
+                current = notices.of_ticket(work, verdict.notice.ticket_id, lock=True)
                 if current is None or current.state != NoticeState.WAITING:
                     continue  # another process or the citizen got there first
                 if verdict.state == NoticeState.DUE:

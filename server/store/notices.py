@@ -59,8 +59,11 @@ def _load(row: list[object]) -> Notice:
     return replace(notice, state=NoticeState(notice.state))
 
 
-def of_ticket(work: UnitOfWork, ticket_id: int) -> Notice | None:
-    row = work.connection.row(statements.notice_of_ticket, {"ticket_id": ticket_id})
+def of_ticket(work: UnitOfWork, ticket_id: int, lock: bool = False) -> Notice | None:
+    """`lock`: to change it, in a writing unit of work; on PostgreSQL the row is held
+    until the commit, so two server processes never both act on what they read."""
+    statement = statements.notice_of_ticket_locked if lock else statements.notice_of_ticket
+    row = work.connection.row(statement, {"ticket_id": ticket_id})
     return None if row is None else _load(row)
 
 

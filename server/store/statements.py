@@ -899,6 +899,18 @@ def notice_of_ticket(dialect: str) -> ClauseElement:
 
 
 @_statement
+def notice_of_ticket_locked(dialect: str) -> ClauseElement:
+    """The notice, held until the transaction ends: another process deciding about it
+    waits, then sees what this one decided."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(notices.c.ticket_id == _value("ticket_id", notices.c.ticket_id))
+        .with_for_update()
+    )
+
+
+@_statement
 def notices_in_state(dialect: str) -> ClauseElement:
     notices = TICKET_NOTICES
     return (
