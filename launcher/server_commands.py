@@ -141,11 +141,11 @@ def _server(args: argparse.Namespace) -> int:
 
 def _check_workers(settings: ServerSettings, workers: int) -> None:
     """Several processes need a database they can share and a way to share events."""
-    from sqlalchemy.engine import make_url
+    from server.store.database import backend_of
 
     if workers < 1:
         raise CommandError("--workers must be 1 or more")
-    if make_url(settings.database).get_backend_name() == "sqlite":
+    if backend_of(settings.database) == "sqlite":
         raise CommandError(
             "--workers needs PostgreSQL (database_url = \"postgresql+psycopg://…\"); "
             "on SQLite one process serves the office"

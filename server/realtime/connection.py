@@ -99,15 +99,16 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue = MessageQueue()  # type: ignore[assignment]
-        self.writable = Flag()  # type: ignore[assignment]
+        # Typed as asyncio's classes in uvicorn; these offer the same calls (RELIED_ON).
+        self.queue = MessageQueue()  # type: ignore[assignment]  # same calls, see above
+        self.writable = Flag()  # type: ignore[assignment]  # same calls, see above
 
     async def send(self, message: Any) -> None:
         await super().send(message)
         if message["type"] == "websocket.accept":
             # Used only to answer the handshake, which has gone out now.
-            self.request = None  # type: ignore[assignment]
-            self.response = None  # type: ignore[assignment]
+            self.request = None  # type: ignore[assignment]  # not read after the accept
+            self.response = None  # type: ignore[assignment]  # not read after the accept
 
 
 @cache
