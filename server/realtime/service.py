@@ -109,6 +109,13 @@ class Realtime:
             key=lambda c: (c.site, c.label),
         )
 
+    def devices_at(self, site: str) -> frozenset[int]:
+        """The devices of an office connected to this process (its sockets only)."""
+        return frozenset(
+            s.device_id for s in self.hub.subscribers(site)
+            if isinstance(s, DeviceSession) and s.device_id is not None and not s.ending
+        )
+
     def presence_changed(self, site: str) -> None:
         for listener in list(self.presence_listeners):
             try:
