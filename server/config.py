@@ -76,7 +76,8 @@ class ServerSettings(ProgramSettings):
     background_threads: int = Field(
         default=4, ge=1, le=64,
         description="threads for the sockets' snapshot reads, token checks and health "
-        "writes; the database pool is command_threads + background_threads",
+        "writes, and the live pages', dashboards' and texts' reads; the database pool is "
+        "command_threads + background_threads",
     )
     ws_max_frame_bytes: int = Field(
         default=MAX_FRAME_BYTES, ge=1024, description="largest frame a device may send"

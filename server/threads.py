@@ -1,7 +1,8 @@
 """The server's threads and its database connections, sized together.
 
 Queue commands, REST routes and socket hellos run in anyio's thread pool;
-snapshot reads, token checks, health writes and other background reads in the
+snapshot reads, token checks, health writes and other background reads (the
+citizens' live pages, the dashboards, the texts, the audit log's watch) in the
 event loop's default executor. Each holds at most one pooled connection at a
 time, so the pool is as large as both together: a thread never waits for a
 connection, and no more threads are started than there are connections to
