@@ -12,11 +12,14 @@ the estimate is held to:
 
 Then the cost of a simulated day: the busy two-service day (about 150
 citizens), run in turns on the in-memory file the simulator uses and on a
-file on the disk, wall-clock and CPU time.
+file on the disk, wall-clock and CPU time. And the cost of one estimate: the
+demo office with 30 citizens waiting and every counter busy, the estimate for
+the newest ticket (what the kiosk prints) against the whole `issue_ticket`
+command it is part of, in turns.
 
     .venv/bin/python bench/estimate.py                   # 30 seeds of each scenario
     .venv/bin/python bench/estimate.py --seeds 10 --scenario night-service
-    .venv/bin/python bench/estimate.py --seeds 0 --speed-days 5   # the cost only
+    .venv/bin/python bench/estimate.py --seeds 0 --speed-days 5   # the costs only
 
 Figures are printed, never asserted.
 """
@@ -24,6 +27,7 @@ Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -119,6 +123,74 @@ def speed(days: int) -> None:
           f"{memory / sum(w for w, _ in timings['on disk']):.2f}")
 
 
+def estimate_cost(rounds: int = 5, count: int = 100) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from antrean.protocol import CallNextCommand, IssueTicketCommand, TicketCommand
+    from antrean.vocabulary import Priority, Role
+    from server.admin import create_site
+    from server.demo_office import demo_spec
+    from server.engine import views
+    from server.operations import Operations
+    from server.permissions import Caller
+    from server.store.database import Database
+    from server.store.migrate import upgrade
+    from server.store.repository import SqlRepository
+
+    path = scratch_folder() / f"antrean-bench-estimate-{os.getpid()}.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        upgrade(db)
+        with db.transaction() as session:
+            create_site(session, demo_spec())
+        clock = [datetime(2026, 11, 24, 1, 0, tzinfo=UTC)]
+        operations = Operations(db, clock=lambda: clock[0])
+        admin = Caller("bench", None, role=Role.ADMIN)
+        newest = 0
+        for i in range(34):
+            clock[0] += timedelta(seconds=30)
+            priority = Priority.ELDERLY if i % 7 == 0 else Priority.NONE
+            answer = operations.execute(
+                admin, IssueTicketCommand(site="demo", service="ACE"[i % 3], priority=priority)
+            )
+            newest = int(answer.body["ticket"]["id"]) if answer.body else newest
+        for counter in (1, 2, 3, 4, 1, 2, 3, 4):
+            clock[0] += timedelta(minutes=1)
+            operations.execute(admin, CallNextCommand(site="demo", counter=counter))
+        estimate_ms, issue_ms = [], []
+        for _ in range(rounds):
+            with db.reading() as session:
+                repo = SqlRepository(session)
+                site = repo.site("demo")
+                ticket = repo.ticket(newest)
+                assert site is not None and ticket is not None
+                started = time.process_time()
+                for _ in range(count):
+                    views.WaitEstimator(repo, views.SiteIndex(repo, site), clock[0]).for_ticket(
+                        ticket
+                    )
+                estimate_ms.append((time.process_time() - started) / count * 1000)
+            started = time.process_time()
+            for i in range(count):
+                answer = operations.execute(
+                    admin, IssueTicketCommand(site="demo", service="ACE"[i % 3])
+                )
+                issued = int(answer.body["ticket"]["id"]) if answer.body else 0
+                pause = time.process_time()
+                operations.execute(admin, TicketCommand(type="cancel", ticket_id=issued))
+                started += time.process_time() - pause  # the cancel is not counted
+            issue_ms.append((time.process_time() - started) / count * 1000)
+    finally:
+        db.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    print(f"\n== the cost of one estimate: the demo office, 30 waiting, 4 counters busy, "
+          f"{rounds} rounds of {count}, CPU time (best round)")
+    print(f"  estimate for the newest ticket  {min(estimate_ms):.3f} ms")
+    print(f"  the whole issue_ticket command  {min(issue_ms):.3f} ms")
+    print(f"  share of the command spent estimating: {min(estimate_ms) / min(issue_ms):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=30)
@@ -129,6 +201,7 @@ def main() -> None:
         accuracy(args.scenario or shipped_names(), args.seeds)
     if args.speed_days > 0:
         speed(args.speed_days)
+        estimate_cost()
 
 
 if __name__ == "__main__":

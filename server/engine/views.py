@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from antrean.protocol import (
     CallView,
@@ -15,14 +15,17 @@ from antrean.protocol import (
     TicketView,
 )
 from antrean.vocabulary import CounterState, Priority
+from server.engine import estimate
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_time
-from server.engine.estimate import RECENT_LIMIT, expected_wait_minutes, mean_service_minutes
 from server.engine.policy import call_order
 from server.engine.repository import Place, QueueRepository
 from server.store.models import Counter, Event, Service, Site, Ticket
 
 RECENT_CALLS = 10
+# Enough recent calls to find a paused counter's last citizen and the priority
+# citizens lately called.
+RECENT_CALLS_FOR_ESTIMATE = 10
 
 
 def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
@@ -59,33 +62,27 @@ class SiteIndex:
             ticket, self.services[ticket.service_id].code, counter.number if counter else None
         )
 
-    def open_counters_for(self, service_id: int) -> list[Counter]:
-        return [
-            c for c in self.counters.values()
-            if c.state == CounterState.OPEN and service_id in self.served_by.get(c.id, [])
-        ]
-
 
 class WaitEstimator:
-    """People ahead and expected minutes for any ticket of one site right now."""
+    """People ahead and expected minutes for any ticket of one site right now.
+
+    Gathers what `estimate` plays forward: who waits, when each counter will
+    call again, each service's expected minutes, the office's breaks today.
+    """
 
     def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
         site = index.site
         assert site.id is not None
         self.repo = repo
         self.index = index
+        self.now = now
         self.today = local_time(site, now).date()
-        # Filled on first need: one ticket's estimate looks at one service only.
+        # Filled on first need: one ticket's position looks at one service only.
         self._waiting: list[Ticket] | None = None
-        self._waiting_for: dict[int, list[Place]] = {}
+        self._places: list[Place] | None = None
         self._busy: set[int] | None = None
         self._mean: dict[int, float] = {}
-        state = opening_rules.opening(site.schedule, local_time(site, now))
-        self.break_minutes = (
-            (state.break_end - local_time(site, now)).total_seconds() / 60
-            if state.on_break and state.break_end
-            else 0.0
-        )
+        self._office: estimate.Office | None = None
 
     @property
     def waiting(self) -> list[Ticket]:
@@ -100,12 +97,17 @@ class WaitEstimator:
             return call_order(
                 [t for t in self._waiting if t.service_id == service_id], {}, 0, 1_000_000
             )
-        if service_id not in self._waiting_for:
+        return call_order(
+            [p for p in self.places() if p.service_id == service_id], {}, 0, 1_000_000
+        )
+
+    def places(self) -> list[Place]:
+        """Everyone's place in line at the site today: four columns each, one read."""
+        if self._places is None:
             assert self.index.site.id is not None
-            self._waiting_for[service_id] = self.repo.places(
-                self.index.site.id, self.today, [service_id]
-            )
-        return call_order(self._waiting_for[service_id], {}, 0, 1_000_000)
+            services = [s for s in self.index.services if s is not None]
+            self._places = self.repo.places(self.index.site.id, self.today, services)
+        return self._places
 
     def is_busy(self, counter: Counter) -> bool:
         if self._busy is None:
@@ -116,26 +118,86 @@ class WaitEstimator:
 
     def mean_minutes(self, service_id: int) -> float:
         if service_id not in self._mean:
-            self._mean[service_id] = mean_service_minutes(
-                self.repo.service_durations(service_id, self.today, RECENT_LIMIT),
+            self._mean[service_id] = estimate.service_minutes(
+                self.repo.service_durations(service_id, self.today, estimate.RECENT_LIMIT),
                 self.index.services[service_id].default_service_minutes,
             )
         return self._mean[service_id]
 
-    def minutes(self, service_id: int, ahead: int) -> float | None:
-        counters = self.index.open_counters_for(service_id)
-        if not counters:
-            return None
-        busy = sum(1 for c in counters if self.is_busy(c))
-        wait = expected_wait_minutes(ahead, busy, len(counters), self.mean_minutes(service_id))
-        return None if wait is None else round(wait + self.break_minutes, 1)
+    def office(self) -> estimate.Office:
+        if self._office is None:
+            self._office = self._gather()
+        return self._office
+
+    def _gather(self) -> estimate.Office:
+        site = self.index.site
+        assert site.id is not None
+        calls = self.repo.recent_calls(site.id, self.today, RECENT_CALLS_FOR_ESTIMATE)
+        desks = []
+        for counter in sorted(self.index.counters.values(), key=lambda c: c.number):
+            services = tuple(self.index.served_by.get(counter.id or 0, []))
+            if not services or counter.state == CounterState.CLOSED:
+                continue
+            if counter.state == CounterState.PAUSED:
+                free_at = estimate.expected_return(_quiet_since(counter, calls), self.now)
+            elif self.is_busy(counter):
+                free_at = self._done_at(counter, calls)
+            else:
+                free_at = self.now
+            desks.append(estimate.Desk(counter.number, services, free_at))
+        # Places in line (four columns) unless whole tickets were read already.
+        waiting: list[Ticket] | list[Place] = (
+            self._waiting if self._waiting is not None else self.places()
+        )
+        places = [
+            estimate.Place(t.id or 0, t.service_id, t.priority.is_priority, t.queued_at)
+            for t in waiting
+        ]
+        issued = [(p.service_id, p.priority, p.queued_at) for p in places]
+        issued += [(t.service_id, t.priority.is_priority, t.issued_at) for t in calls]
+        waited_for = {p.service_id for p in places}
+        return estimate.Office(
+            now=self.now,
+            desks=desks,
+            waiting=places,
+            minutes=estimate.LazyMinutes(self.mean_minutes, waited_for),
+            breaks=estimate.breaks_on(site.schedule, local_time(site, self.now)),
+            priority_per_minute=estimate.priority_rate(issued, self.now),
+        )
+
+    def _done_at(self, counter: Counter, calls: list[Ticket]) -> datetime:
+        """When the citizen at a busy counter is expected to be done."""
+        # Usually among the latest calls, read already; else one more read.
+        current = next(
+            (t for t in calls if t.counter_id == counter.id and t.status.at_counter), None
+        ) or _today_at(self.repo, counter.id or 0, self.today)
+        began = None if current is None else current.started_at or current.last_called_at
+        if current is None or began is None:
+            return self.now
+        elapsed = (self.now - began).total_seconds() / 60
+        left = estimate.minutes_left(elapsed, self.mean_minutes(current.service_id))
+        return self.now + timedelta(minutes=left)
+
+    def minutes_for_new(self, service_id: int) -> float | None:
+        """The wait of a citizen taking a number for the service now."""
+        wait = estimate.new_ticket_wait(self.office(), service_id)
+        return None if wait is None else round(wait, 1)
 
     def for_ticket(self, ticket: Ticket) -> tuple[int, float | None]:
         queue = [t.id for t in self.queue_of(ticket.service_id)]
         if ticket.id not in queue:
             return 0, None
-        ahead = queue.index(ticket.id)
-        return ahead, self.minutes(ticket.service_id, ahead)
+        wait = estimate.wait_minutes(self.office(), ticket.id or 0)
+        return queue.index(ticket.id), None if wait is None else round(wait, 1)
+
+
+def _quiet_since(counter: Counter, calls: list[Ticket]) -> datetime | None:
+    """When a paused counter's last citizen left it: when its officer went away."""
+    for ticket in calls:
+        if ticket.counter_id == counter.id:
+            moments = [ticket.finished_at, ticket.no_show_at, ticket.last_called_at]
+            return max(m for m in moments if m is not None)
+    return None
 
 
 def _today_at(repo: QueueRepository, counter_id: int, today: date) -> Ticket | None:
@@ -221,7 +283,7 @@ def _service_state(
         waiting=waiting,
         issued_today=repo.issued_count(service.id, here.date(), service.first_number),
         daily_quota=service.daily_quota,
-        estimated_wait_minutes=estimator.minutes(service.id, waiting),
+        estimated_wait_minutes=estimator.minutes_for_new(service.id),
     )
 
 

@@ -4,7 +4,7 @@ The commands run on the very code a server runs: the same database class,
 the same SQL, WAL and `BEGIN IMMEDIATE` transactions. Only the file lives in
 memory (`/dev/shm`, Linux's shared-memory file system, where a sync costs
 nothing). On a disk, with the `synchronous=FULL` that keeps a printed
-ticket through a power cut, a day of 150 citizens took about twice as long,
+ticket through a power cut, a day of 150 citizens took up to twice as long,
 most of it waiting for the disk, and that wait moves with whatever else the
 machine is doing: the disk has nothing to teach about a queue. Where there
 is no `/dev/shm` the system's temporary folder is used; the figures are the

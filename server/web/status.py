@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from antrean.protocol import TicketStatusView
 from antrean.vocabulary import Priority, TicketStatus
+from antrean.wording import wait_phrase
 from server.api.deps import NowDep, OperationsDep
 from server.api.routes.tickets import public_status
 from server.engine.errors import QueueError
@@ -90,11 +91,10 @@ def render(view: TicketStatusView, updated: str) -> str:
     facts = [("Layanan", view.service_name)]
     if view.people_ahead is not None:
         facts.append(("Antrean di depan Anda", f"{view.people_ahead} orang"))
-    if view.estimated_wait_minutes is not None:
-        minutes = round(view.estimated_wait_minutes)
-        facts.append(
-            ("Perkiraan waktu tunggu", f"± {minutes} menit" if minutes else "sebentar lagi")
-        )
+    # Rounded as the ticket and the display round it.
+    wait = wait_phrase(view.estimated_wait_minutes)
+    if wait is not None:
+        facts.append(("Perkiraan waktu tunggu", wait))
     if view.counter is not None and view.status in (TicketStatus.CALLED, TicketStatus.SERVING):
         facts.append(("Loket", str(view.counter)))
     tone = "#ffe08a" if view.status == TicketStatus.CALLED else "#e3ecf5"
