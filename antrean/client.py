@@ -309,7 +309,7 @@ class DeviceClient:
     def _backoff(self) -> float:
         self._failures += 1
         ceiling = min(self.max_backoff, MIN_BACKOFF * 2 ** min(self._failures, 16))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
     async def _session(self) -> None:
         async with connect(

@@ -15,11 +15,14 @@ from pydantic import Field, StringConstraints, TypeAdapter
 
 from antrean.health import DeviceHealth
 from antrean.protocol import PROTOCOL_VERSION, Command, EventView, QueueSnapshot, WireModel
+from antrean.refusals import REASONS
 from antrean.vocabulary import DeviceKind, Role
 
 WEBSOCKET_PATH = "/ws"
 MAX_FRAME_BYTES = 64 * 1024
 """The largest frame a device may send by default; bigger ones get an error and are skipped."""
+HELLO_MAX_BYTES = 4096
+"""The largest hello: a token, an office code and a version fit in a few hundred bytes."""
 
 RequestId = Annotated[
     str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -85,11 +88,21 @@ PROTOCOL_ERRORS: dict[str, Text] = {
         id="Terjadi kesalahan di server; coba lagi.",
         en="The server failed; please try again.",
     ),
+    "server_busy": Text(
+        id="Server sedang sibuk menerima sambungan; mencoba lagi sebentar.",
+        en="The server is busy accepting connections; trying again shortly.",
+    ),
 }
 
 
 def protocol_error_text(code: str) -> Text:
-    return PROTOCOL_ERRORS.get(code) or PROTOCOL_ERRORS["internal_error"]
+    """The words for a socket error: the socket's own codes, else the queue's refusals."""
+    if code in PROTOCOL_ERRORS:
+        return PROTOCOL_ERRORS[code]
+    reason = REASONS.get(code)
+    if reason is not None:
+        return Text(id=reason.id, en=reason.en)
+    return PROTOCOL_ERRORS["internal_error"]
 
 
 # From the device.

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from antrean.vocabulary import CounterState, EventType, Priority, TicketStatus
+from antrean.vocabulary import CounterState, EventType, Priority, Satisfaction, TicketStatus
 
 PROTOCOL_VERSION = 1
 
@@ -172,6 +172,8 @@ class TransferCommand(WireModel):
     type: Literal["transfer"] = "transfer"
     ticket_id: TicketId
     service: ServiceCode
+    note: ReasonText | None = None
+    """For the next counter: what was already checked, what is missing."""
 
 
 class CounterStateCommand(WireModel):
@@ -179,6 +181,16 @@ class CounterStateCommand(WireModel):
     site: SiteCode
     counter: CounterNumber
     state: CounterState
+    reason: ReasonText | None = None
+    """Why the counter pauses or closes (a break, prayer); kept in the event."""
+
+
+class RateServiceCommand(WireModel):
+    """The citizen's satisfaction with a ticket just served, from the faces at the counter."""
+
+    type: Literal["rate_service"] = "rate_service"
+    ticket_id: TicketId
+    satisfaction: Satisfaction
 
 
 Command = Annotated[
@@ -187,6 +199,7 @@ Command = Annotated[
     | CallTicketCommand
     | TicketCommand
     | TransferCommand
-    | CounterStateCommand,
+    | CounterStateCommand
+    | RateServiceCommand,
     Field(discriminator="type"),
 ]

@@ -47,6 +47,12 @@ REASONS: dict[str, Reason] = {
             "Nama pengguna atau kata sandi salah.",
             "Wrong user name or password.",
         ),
+        _reason(
+            "too_many_attempts",
+            429,
+            "Terlalu banyak percobaan masuk yang gagal. Tunggu sebentar, lalu coba lagi.",
+            "Too many failed sign-ins. Wait a while, then try again.",
+        ),
         _reason("forbidden", 403, "Anda tidak berhak melakukan ini.", "You may not do this."),
         _reason("not_found", 404, "Tidak ditemukan.", "Not found."),
         _reason("site_not_found", 404, "Kantor tidak ditemukan.", "No such office."),
@@ -130,6 +136,38 @@ REASONS: dict[str, Reason] = {
             409,
             "Permintaan yang sama sedang diproses.",
             "The same request is being processed.",
+        ),
+        _reason(
+            "already_rated",
+            409,
+            "Penilaian untuk nomor antrean ini sudah diterima.",
+            "This ticket has been rated already.",
+        ),
+        _reason(
+            "rating_closed",
+            409,
+            "Penilaian hanya dapat diberikan sesaat setelah selesai dilayani.",
+            "A rating is taken only shortly after the service has finished.",
+        ),
+        _reason(
+            "clock_behind",
+            503,
+            "Jam server mundur (lebih awal dari kejadian terakhir); antrean berhenti "
+            "sampai jam server dibetulkan. Hubungi petugas.",
+            "The server's clock is behind its last event; the queue stops until "
+            "the server's time is set right.",
+        ),
+        _reason(
+            "storage_unavailable",
+            503,
+            "Penyimpanan server penuh atau tidak dapat ditulis. Hubungi petugas.",
+            "The server's storage is full or cannot be written to.",
+        ),
+        _reason(
+            "database_unavailable",
+            503,
+            "Server tidak dapat menghubungi basis datanya. Hubungi petugas.",
+            "The server cannot reach its database.",
         ),
         _reason(
             "device_revoked",

@@ -113,6 +113,7 @@ def explain(
     data: dict[str, Any] | None = None,
     *,
     environment: bool = True,
+    noun: str = "setting",
 ) -> str:
     """One line per problem: where (file:line, or the environment) and what is wrong."""
     lines = []
@@ -120,7 +121,7 @@ def explain(
         location = _keys_in(data or {}, [str(part) for part in problem.get("loc", ())])
         field = _field_name(location) or "(the whole file)"
         if problem.get("type") == "extra_forbidden":
-            what = "unknown key (check the spelling)"
+            what = f"unknown {noun} (check the spelling)"
         else:
             what = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
         line = _line_of(text, location)

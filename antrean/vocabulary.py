@@ -78,3 +78,40 @@ class EventType(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     COUNTER_CHANGED = "counter_changed"
+    RATED = "rated"
+
+
+class Satisfaction(StrEnum):
+    """The citizen's answer on the four faces at the counter, best first.
+
+    The scores follow the 1–4 scale of the national satisfaction survey
+    (SKM, Permenpan RB 14/2017), so reports can use them as they are.
+    """
+
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
+
+    @property
+    def score(self) -> int:
+        return _SCORES[self]
+
+    @property
+    def words(self) -> str:
+        """In Indonesian, as printed under the face."""
+        return _WORDS[self]
+
+
+_SCORES = {
+    Satisfaction.VERY_SATISFIED: 4,
+    Satisfaction.SATISFIED: 3,
+    Satisfaction.DISSATISFIED: 2,
+    Satisfaction.VERY_DISSATISFIED: 1,
+}
+_WORDS = {
+    Satisfaction.VERY_SATISFIED: "sangat puas",
+    Satisfaction.SATISFIED: "puas",
+    Satisfaction.DISSATISFIED: "kurang puas",
+    Satisfaction.VERY_DISSATISFIED: "tidak puas",
+}

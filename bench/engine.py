@@ -1,5 +1,5 @@
-"""How many durable ticket lifecycles per second the engine carries, against
-the rate of bare single-row commits the same database manages.
+"""How many durable ticket lifecycles per second the engine carries: this tree's
+code and an earlier commit's, in turns, against bare single-row commits.
 
 A lifecycle is three commands, each its own committed transaction through
 `Operations.execute` with a request id, as a kiosk and a counter keypad send
@@ -9,11 +9,22 @@ look at. The baseline is a loop of `INSERT one row; COMMIT` on a scratch table
 of the same database with the same durability settings (SQLite WAL with
 synchronous=FULL; PostgreSQL with its own settings).
 
+The earlier code (`--baseline`, default `main`) is unpacked from git into a
+temporary folder. Each code runs in a worker process of its own, on a database
+of its own; the coordinator gives the raw commits, the earlier code and this
+tree half-second turns each, so a machine that slows down mid-run slows all
+three alike.
+
 `--history-days` first stores that many earlier days of finished tickets,
 to see that a command costs the same after a year of use as on day one.
+`--sqlalchemy-execution` adds a third worker: this tree with the store's
+statements executed by SQLAlchemy's `Connection.execute` instead of compiled
+once and run on the driver, to see what the driver path is worth.
 
     .venv/bin/python bench/engine.py --seconds 10
-    .venv/bin/python bench/engine.py --only sqlite --history-days 365
+    .venv/bin/python bench/engine.py --baseline e0a74e4 --only sqlite
+    .venv/bin/python bench/engine.py --no-baseline --history-days 365
+    .venv/bin/python bench/engine.py --no-baseline --sqlalchemy-execution
     .venv/bin/python bench/engine.py --postgres-url postgresql+psycopg://user@host/db
 
 Figures are printed, never asserted.
@@ -24,34 +35,21 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
+from typing import IO, Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
-from sqlmodel import col, select
-
-from antrean.protocol import CallNextCommand, IssueTicketCommand, TicketCommand
-from antrean.vocabulary import Channel, DeviceKind, Priority, TicketStatus
-from server.admin import CounterSpec, ServiceSpec, SiteSpec, create_site
-from server.engine.commands import MAX_NUMBER
-from server.engine.schedule import Schedule
-from server.operations import Operations
-from server.permissions import Caller
-from server.store.database import Database
-from server.store.migrate import upgrade
-from server.store.models import Counter, Service, Ticket
-
+HERE = Path(__file__).resolve().parent.parent
 GOAL = 0.30
 POSTGRES_ENV = "ANTREAN_TEST_POSTGRES_URL"
 SITE = "bench"
@@ -59,8 +57,12 @@ SERVICES = ["A", "B", "C", "D", "E"]
 PROGRESS_EVERY = 2.0
 SLICE_SECONDS = 0.5
 HISTORY_PER_DAY = 500
+MAX_NUMBER = 999
 # 09:00 WITA on the first bench day.
 FIRST_MORNING = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+# --- the worker: runs lifecycles with whichever code is on its sys.path -----------
 
 
 @dataclass
@@ -80,38 +82,10 @@ class BenchClock:
         self.now = FIRST_MORNING + timedelta(days=self.day)
 
 
-@dataclass(frozen=True)
-class Result:
-    name: str
-    lifecycles: int
-    lifecycle_seconds: float
-    raw_commits: int
-    raw_seconds: float
-    # This process's own CPU time, which other load on the machine barely moves.
-    lifecycle_cpu_seconds: float
+def bench_office() -> Any:
+    from server.admin import CounterSpec, ServiceSpec, SiteSpec
+    from server.engine.schedule import Schedule
 
-    @property
-    def cpu_ms_per_lifecycle(self) -> float:
-        return 1000 * self.lifecycle_cpu_seconds / self.lifecycles
-
-    @property
-    def lifecycles_per_second(self) -> float:
-        return self.lifecycles / self.lifecycle_seconds
-
-    @property
-    def transactions_per_second(self) -> float:
-        return 3 * self.lifecycles_per_second
-
-    @property
-    def raw_commits_per_second(self) -> float:
-        return self.raw_commits / self.raw_seconds
-
-    @property
-    def ratio(self) -> float:
-        return self.transactions_per_second / self.raw_commits_per_second
-
-
-def bench_office() -> SiteSpec:
     return SiteSpec(
         code=SITE,
         name="Kantor Bench",
@@ -126,20 +100,35 @@ def bench_office() -> SiteSpec:
     )
 
 
+def create_office(db: Any) -> int:
+    """The bench office, through whichever admin interface this code has; its site id."""
+    from server.admin import create_site
+
+    if hasattr(db, "writing"):
+        with db.writing() as work:
+            site = create_site(work, bench_office())
+    else:  # before the unit of work: an ORM session
+        with db.transaction() as session:
+            site = create_site(session, bench_office())
+    return int(site.id)
+
+
 class Lifecycles:
     """Issue, call next and finish, over and over, with a steady backlog waiting."""
 
-    def __init__(self, db: Database, backlog: int, history_days: int = 0) -> None:
+    def __init__(self, db: Any, backlog: int, history_days: int = 0) -> None:
+        from antrean.vocabulary import DeviceKind
+        from server.operations import Operations
+        from server.permissions import Caller
+
         self.clock = BenchClock()
         self.operations = Operations(db, clock=self.clock)
         self.backlog = backlog
-        with db.transaction() as session:
-            site = create_site(session, bench_office())
-        assert site.id is not None
-        add_history(db, site.id, history_days)
-        self.kiosk = Caller("kiosk-1", site.id, device_kind=DeviceKind.KIOSK, device_id=None)
+        site_id = create_office(db)
+        add_history(db, site_id, history_days)
+        self.kiosk = Caller("kiosk-1", site_id, device_kind=DeviceKind.KIOSK, device_id=None)
         self.keypad = Caller(
-            "keypad-1", site.id, device_kind=DeviceKind.COUNTER, counters=frozenset({1})
+            "keypad-1", site_id, device_kind=DeviceKind.COUNTER, counters=frozenset({1})
         )
         self.requests = 0
         self.issued_today = 0
@@ -150,6 +139,8 @@ class Lifecycles:
         return f"r{self.requests}"
 
     def _issue(self) -> None:
+        from antrean.protocol import IssueTicketCommand
+
         service = SERVICES[self.issued_today % len(SERVICES)]
         self.issued_today += 1
         outcome = self.operations.execute(
@@ -161,18 +152,17 @@ class Lifecycles:
         for _ in range(self.backlog):
             self._issue()
 
-    @property
-    def day_is_full(self) -> bool:
-        return self.issued_today >= len(SERVICES) * (MAX_NUMBER - 1)
-
-    def next_day(self) -> None:
-        """Numbers run out at 999 a service a day: carry on tomorrow (yesterday's backlog
-        expires on the first command)."""
-        self.clock.next_morning()
-        self.issued_today = 0
-        self.fill_backlog()
+    def roll_over(self) -> None:
+        """Numbers run out at 999 a service a day: carry on tomorrow (yesterday's
+        backlog expires on the first command)."""
+        if self.issued_today >= len(SERVICES) * (MAX_NUMBER - 1):
+            self.clock.next_morning()
+            self.issued_today = 0
+            self.fill_backlog()
 
     def one(self) -> None:
+        from antrean.protocol import CallNextCommand, TicketCommand
+
         self._issue()
         called = self.operations.execute(
             self.keypad, CallNextCommand(site=SITE, counter=1), self._request_id()
@@ -186,14 +176,22 @@ class Lifecycles:
         assert finished.status == 200, finished
 
 
-def add_history(db: Database, site_id: int, days: int) -> None:
+def add_history(db: Any, site_id: int, days: int) -> None:
     """Earlier days' finished tickets, as an office has after months of use."""
     if days <= 0:
         return
-    print(f"  adding {days} days of history ({days * HISTORY_PER_DAY} tickets)", flush=True)
-    with db.reading() as session:
-        service_ids = [s.id for s in session.exec(select(Service).order_by(col(Service.id)))]
-        counter_ids = [c.id for c in session.exec(select(Counter).order_by(col(Counter.id)))]
+    from sqlalchemy import insert, select
+    from sqlmodel import SQLModel
+
+    tables = SQLModel.metadata.tables
+    tickets, services, counters = tables["tickets"], tables["services"], tables["counters"]
+    with db.engine.connect() as connection:
+        service_ids = list(connection.execute(
+            select(services.c.id).where(services.c.site_id == site_id).order_by(services.c.id)
+        ).scalars())
+        counter_ids = list(connection.execute(
+            select(counters.c.id).where(counters.c.site_id == site_id).order_by(counters.c.id)
+        ).scalars())
     for day in range(days, 0, -1):
         morning = FIRST_MORNING - timedelta(days=day)
         rows = []
@@ -205,49 +203,144 @@ def add_history(db: Database, site_id: int, days: int) -> None:
                     "site_id": site_id, "service_id": service_id,
                     "origin_service_id": service_id, "local_day": morning.date(),
                     "number": number, "code": f"H{number:03d}",
-                    "priority": Priority.NONE, "channel": Channel.KIOSK,
-                    "status": TicketStatus.DONE, "token": secrets.token_urlsafe(18),
+                    "priority": "none", "channel": "kiosk",
+                    "status": "done", "token": secrets.token_urlsafe(18),
                     "queued_at": called, "issued_at": called, "called_at": called,
                     "last_called_at": called, "finished_at": called + timedelta(minutes=6),
                     "call_count": 1, "counter_id": counter_ids[number % len(counter_ids)],
                     "history": [],
                 }
             )
-        with db.transaction() as session:
-            session.execute(insert(Ticket), rows)
+        with db.engine.begin() as connection:
+            connection.execute(insert(tickets), rows)
+
+
+def sqlalchemy_executed(url: str) -> Any:
+    """This tree's Database, its statements executed by SQLAlchemy (see --sqlalchemy-execution)."""
+    from server.store.compiled import Statement
+    from server.store.connection import Connection, Params
+    from server.store.database import Database
+
+    constructs: dict[tuple[Statement, str], Any] = {}
+
+    class ExecutedBySqlAlchemy(Connection):
+        def __init__(self, connection: Any, dialect: Any) -> None:
+            super().__init__(connection.connection.driver_connection, dialect)
+            self.connection = connection
+
+        def _construct(self, statement: Statement) -> Any:
+            # Built once, so SQLAlchemy's own compiled cache applies.
+            key = (statement, self.dialect.name)
+            if key not in constructs:
+                constructs[key] = statement.construct(self.dialect.name)
+            return constructs[key]
+
+        def rows(self, statement: Statement, params: Params) -> list[list[Any]]:
+            found = self.connection.execute(self._construct(statement), dict(params))
+            return [list(row) for row in found]
+
+        def row(self, statement: Statement, params: Params) -> list[Any] | None:
+            found = self.connection.execute(self._construct(statement), dict(params)).first()
+            return None if found is None else list(found)
+
+        def run(self, statement: Statement, params: Params) -> None:
+            self.connection.execute(self._construct(statement), dict(params))
+
+        def commit(self, last: Any = ()) -> None:
+            for statement, params in last:
+                self.run(statement, params)
+            self.connection.commit()
+
+        def rollback(self) -> None:
+            self.connection.rollback()
+
+    class SqlAlchemyDatabase(Database):
+        @contextmanager
+        def _connection(self) -> Iterator[Any]:
+            with self.engine.connect() as connection:
+                yield ExecutedBySqlAlchemy(connection, self.engine.dialect)
+
+    return SqlAlchemyDatabase(url)
+
+
+def worker(url: str, backlog: int, history_days: int, sqlalchemy: bool) -> int:
+    """Lifecycles on `url` in turns the coordinator hands out over stdin."""
+    from server.store.database import Database
+    from server.store.migrate import upgrade
+
+    db = sqlalchemy_executed(url) if sqlalchemy else Database(url)
+    upgrade(db)
+    lifecycles = Lifecycles(db, backlog, history_days)
+    print("ready", flush=True)
+    done, spent, cpu = 0, 0.0, 0.0
+    for line in sys.stdin:
+        if line.strip() == "quit":
+            break
+        until = spent + float(line)
+        while spent < until:
+            lifecycles.roll_over()
+            before, cpu_before = time.perf_counter(), time.process_time()
+            lifecycles.one()
+            spent += time.perf_counter() - before
+            cpu += time.process_time() - cpu_before
+            done += 1
+        print(f"{done} {spent} {cpu}", flush=True)
+    db.dispose()
+    return 0
+
+
+# --- the coordinator ---------------------------------------------------------------
 
 
 @dataclass
 class Meter:
-    """Runs one kind of step in slices and keeps the count and the time spent in it."""
+    """Steps counted in turns: done, their own time, and this process's CPU for them."""
 
-    step: Callable[[], None]
-    between: Callable[[], None] | None = None
+    name: str
     done: int = 0
     spent: float = 0.0
     cpu: float = 0.0
-
-    def run(self, seconds: float) -> None:
-        """Steps for about `seconds` of their own time; `between` runs off the clock."""
-        until = self.spent + seconds
-        while self.spent < until:
-            if self.between is not None:
-                self.between()
-            before, cpu_before = time.perf_counter(), time.process_time()
-            self.step()
-            self.spent += time.perf_counter() - before
-            self.cpu += time.process_time() - cpu_before
-            self.done += 1
 
     @property
     def rate(self) -> float:
         return self.done / self.spent if self.spent else 0.0
 
 
+class Worker:
+    """A worker process running one code's lifecycles on its own database."""
+
+    def __init__(
+        self, name: str, code: Path, url: str, backlog: int, history: int, extra: list[str]
+    ) -> None:
+        self.meter = Meter(name)
+        environment = {**os.environ, "PYTHONPATH": str(code)}
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", url,
+             "--backlog", str(backlog), "--history-days", str(history), *extra],
+            cwd=code, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self._stdin: IO[str] = self.process.stdin  # type: ignore[assignment]  # asked for above
+        self._stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
+        if self._stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the {name} worker did not start")
+
+    def run(self, seconds: float) -> None:
+        self._stdin.write(f"{seconds}\n")
+        self._stdin.flush()
+        done, spent, cpu = self._stdout.readline().split()
+        self.meter.done, self.meter.spent, self.meter.cpu = int(done), float(spent), float(cpu)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self._stdin.write("quit\n")
+            self._stdin.flush()
+        self.process.wait(60)
+
+
 class RawCommits:
     """INSERT one row and COMMIT, on a driver connection with the engine's own settings."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Any) -> None:
         self.connection = db.engine.connect()
         driver = self.connection.connection.dbapi_connection
         assert driver is not None
@@ -268,11 +361,70 @@ class RawCommits:
             self.cursor.execute("INSERT INTO bench_scratch VALUES (%s, 'x')", (self.next_id,))
         self.driver.commit()
 
+    def run(self, meter: Meter, seconds: float) -> None:
+        until = meter.spent + seconds
+        while meter.spent < until:
+            before = time.perf_counter()
+            self.one()
+            meter.spent += time.perf_counter() - before
+            meter.done += 1
+
     def close(self) -> None:
         self.cursor.execute("DROP TABLE bench_scratch")
         self.driver.commit()
         self.cursor.close()
         self.connection.close()
+
+
+@dataclass
+class Result:
+    database: str
+    raw: Meter
+    codes: list[Meter] = field(default_factory=list)
+
+
+def ratio_to_raw(code: Meter, raw: Meter) -> float:
+    """Engine transactions per second (three per lifecycle) over raw commits per second."""
+    return 3 * code.rate / raw.rate if raw.rate else 0.0
+
+
+def measure(
+    database: str,
+    urls: Iterator[str],
+    codes: list[tuple[str, Path, list[str]]],
+    seconds: float,
+    backlog: int,
+    history_days: int,
+) -> Result:
+    from server.store.database import Database
+
+    print(f"{database}:", flush=True)
+    with ExitStack() as stack:
+        workers = []
+        for name, code, extra in codes:
+            url = next(urls)
+            print(f"  preparing {name} ({code})", flush=True)
+            worker_process = Worker(name, code, url, backlog, history_days, extra)
+            stack.callback(worker_process.close)
+            workers.append(worker_process)
+        scratch = Database(next(urls))
+        stack.callback(scratch.dispose)
+        raw = RawCommits(scratch)
+        stack.callback(raw.close)
+        result = Result(database, Meter("raw commits"), [w.meter for w in workers])
+        next_report = PROGRESS_EVERY
+        while min(w.meter.spent for w in workers) < seconds:
+            raw.run(result.raw, SLICE_SECONDS)
+            for worker_process in workers:
+                worker_process.run(SLICE_SECONDS)
+            if min(w.meter.spent for w in workers) >= next_report:
+                rates = ", ".join(f"{w.meter.name} {w.meter.rate:.1f}/s" for w in workers)
+                print(f"  {next_report:4.0f} s: {rates}, raw {result.raw.rate:.0f}/s", flush=True)
+                next_report += PROGRESS_EVERY
+    return result
+
+
+# --- the floor: the fewest statements a lifecycle could be --------------------------
 
 
 class Floor:
@@ -284,7 +436,7 @@ class Floor:
     close to the baseline a command could come if it did nothing else.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Any) -> None:
         self.connection = db.engine.connect()
         driver = self.connection.connection.dbapi_connection
         assert driver is not None
@@ -308,8 +460,8 @@ class Floor:
             "UPDATE sites SET last_seq = last_seq + 1 WHERE code = ? RETURNING last_seq", SITE
         )
         self._sql(
-            "INSERT INTO events (site_id, seq, type, at, ticket_id, counter_id, actor, data) "
-            "VALUES (1, ?, ?, '2030-01-01 01:00:00.000000', ?, 1, 'floor', '{}')",
+            "INSERT INTO events (site_id, seq, type, at, ticket_id, counter_id, actor, data, "
+            "version) VALUES (1, ?, ?, '2030-01-01 01:00:00.000000', ?, 1, 'floor', '{}', 2)",
             seq, kind, ticket_id,
         )
 
@@ -362,121 +514,122 @@ class Floor:
 
 
 def measure_floor(url: str, seconds: float, backlog: int) -> Result:
-    print(f"floor: {url}", flush=True)
+    from server.store.database import Database
+    from server.store.migrate import upgrade
+
+    print("sqlite floor:", flush=True)
     db = Database(url)
     try:
         upgrade(db)
-        with db.transaction() as session:
-            create_site(session, bench_office())
+        create_office(db)
         floor, raw = Floor(db), RawCommits(db)
         for _ in range(backlog):
             floor.issue()
-        floor_meter, raw_meter = Meter(floor.one), Meter(raw.one)
+        floor_meter, raw_meter = Meter("floor (no rules)"), Meter("raw commits")
         while floor_meter.spent < seconds:
-            raw_meter.run(SLICE_SECONDS)
-            floor_meter.run(SLICE_SECONDS)
+            raw.run(raw_meter, SLICE_SECONDS)
+            until = floor_meter.spent + SLICE_SECONDS
+            while floor_meter.spent < until:
+                before, cpu_before = time.perf_counter(), time.process_time()
+                floor.one()
+                floor_meter.spent += time.perf_counter() - before
+                floor_meter.cpu += time.process_time() - cpu_before
+                floor_meter.done += 1
         raw.close()
         floor.close()
     finally:
         db.dispose()
-    return Result(
-        "sqlite floor", floor_meter.done, floor_meter.spent, raw_meter.done, raw_meter.spent,
-        floor_meter.cpu,
-    )
+    return Result("sqlite", raw_meter, [floor_meter])
 
 
-def measure(name: str, url: str, seconds: float, backlog: int, history_days: int) -> Result:
-    print(f"{name}: {make_url(url).render_as_string(hide_password=True)}", flush=True)
-    db = Database(url)
-    try:
-        upgrade(db)
-        lifecycles = Lifecycles(db, backlog, history_days)
-        raw = RawCommits(db)
-
-        def roll_over() -> None:
-            if lifecycles.day_is_full:
-                lifecycles.next_day()
-
-        engine_meter = Meter(lifecycles.one, roll_over)
-        raw_meter = Meter(raw.one)
-        # Short turns each, so a machine that slows down mid-run slows both alike.
-        next_report = PROGRESS_EVERY
-        while engine_meter.spent < seconds:
-            raw_meter.run(SLICE_SECONDS)
-            engine_meter.run(SLICE_SECONDS)
-            if engine_meter.spent >= next_report:
-                print(
-                    f"  {engine_meter.spent:4.1f} s: {engine_meter.done} lifecycles "
-                    f"({engine_meter.rate:.1f}/s), {raw_meter.done} raw commits "
-                    f"({raw_meter.rate:.1f}/s)",
-                    flush=True,
-                )
-                next_report += PROGRESS_EVERY
-        raw.close()
-    finally:
-        db.dispose()
-    return Result(
-        name, engine_meter.done, engine_meter.spent, raw_meter.done, raw_meter.spent,
-        engine_meter.cpu,
-    )
+# --- databases and code --------------------------------------------------------------
 
 
 @contextmanager
-def sqlite_database(directory: str | None) -> Iterator[str]:
+def sqlite_databases(directory: str | None) -> Iterator[Iterator[str]]:
     with tempfile.TemporaryDirectory(dir=directory, prefix="antrean-bench-") as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        yield (f"sqlite:///{Path(folder) / f'bench{n}.db'}" for n in range(100))
 
 
 @contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A database of its own on the server, dropped afterwards."""
-    name = f"antrean_bench_{uuid.uuid4().hex[:10]}"
+def postgres_databases(server_url: str) -> Iterator[Iterator[str]]:
+    """Databases of their own on the server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    made: list[str] = []
+
+    def fresh() -> Iterator[str]:
+        while True:
+            name = f"antrean_bench_{uuid.uuid4().hex[:10]}"
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            made.append(name)
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        yield fresh()
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in made:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """The tree of a git commit, unpacked into a temporary folder."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE), "archive", ref], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"cannot unpack {ref!r}: {archive.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory(prefix="antrean-baseline-") as folder:
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
+        yield Path(folder)
 
 
 def report(results: list[Result]) -> None:
     print()
     print(
-        f"{'database':<13}{'lifecycles/s':>13}{'engine tx/s':>12}{'raw commits/s':>14}"
-        f"{'ratio':>7}  {'goal':<9}{'client CPU/lifecycle':>21}"
+        f"{'database':<10}{'code':<22}{'lifecycles/s':>13}{'× first':>10}"
+        f"{'raw commits/s':>14}{'ratio':>7}  {'client CPU/lifecycle':>21}"
     )
-    for r in results:
-        verdict = f"{'met' if r.ratio >= GOAL else 'below'} {GOAL:.2f}"
-        if r.name.endswith("floor"):
-            verdict = "(no rules)"
-        print(
-            f"{r.name:<13}{r.lifecycles_per_second:>13.1f}{r.transactions_per_second:>12.1f}"
-            f"{r.raw_commits_per_second:>14.1f}{r.ratio:>7.3f}  {verdict:<10}"
-            f"{r.cpu_ms_per_lifecycle:>17.1f} ms"
-        )
+    for result in results:
+        earlier = result.codes[0].rate if len(result.codes) > 1 else None
+        for code in result.codes:
+            versus = f"{code.rate / earlier:.2f}" if earlier and code is not result.codes[0] else ""
+            cpu = 1000 * code.cpu / code.done if code.done else 0.0
+            print(
+                f"{result.database:<10}{code.name:<22}{code.rate:>13.1f}{versus:>10}"
+                f"{result.raw.rate:>14.1f}{ratio_to_raw(code, result.raw):>7.3f}"
+                f"{cpu:>18.2f} ms"
+            )
     print(
-        "engine tx/s = 3 × lifecycles/s (issue, call next, finish); "
-        "ratio = engine tx/s ÷ raw commits/s"
+        "× first = lifecycles/s ÷ the first code's; ratio = engine tx/s ÷ raw commits/s, "
+        f"where engine tx/s = 3 × lifecycles/s (issue, call next, finish); goal {GOAL:.2f}"
     )
-    if any(r.name.endswith("floor") for r in results):
-        print("sqlite floor: the same three transactions in hand-written SQL, no queue rules")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--seconds", type=float, default=10.0,
-        help="time spent on lifecycles per database, and about as much on the baseline",
+        help="time spent on lifecycles per code and database, and about as much on the baseline",
     )
+    parser.add_argument(
+        "--baseline", default="main",
+        help="the git commit (or branch) whose code runs in turns with this tree's",
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="time this tree's code only")
     parser.add_argument(
         "--postgres-url", default=os.environ.get(POSTGRES_ENV),
-        help=f"a PostgreSQL server to create a scratch database on (default: ${POSTGRES_ENV})",
+        help=f"a PostgreSQL server to create scratch databases on (default: ${POSTGRES_ENV})",
     )
     parser.add_argument(
-        "--sqlite-dir", default=None, help="where to put the SQLite file (default: temp dir)"
+        "--sqlite-dir", default=None, help="where to put the SQLite files (default: temp dir)"
     )
     parser.add_argument(
         "--backlog", type=int, default=20, help="citizens kept waiting during the run"
@@ -492,32 +645,49 @@ def main(argv: list[str] | None = None) -> int:
         "--floor", action="store_true",
         help="also time the fewest statements a lifecycle could be on SQLite, with no rules",
     )
+    parser.add_argument(
+        "--sqlalchemy-execution", action="store_true",
+        help="also time this tree with its statements executed by SQLAlchemy",
+    )
+    parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args.worker, args.backlog, args.history_days, args.sqlalchemy_execution)
     if args.seconds <= 0 or args.backlog < 0 or args.history_days < 0:
         parser.error("--seconds must be positive, --backlog and --history-days not negative")
+    if args.only == "postgres" and not args.postgres_url:
+        parser.error(f"give --postgres-url or set {POSTGRES_ENV}")
 
     results = []
-    if args.only in (None, "sqlite"):
-        with sqlite_database(args.sqlite_dir) as url:
-            results.append(
-                measure("sqlite", url, args.seconds, args.backlog, args.history_days)
-            )
-    if args.floor:
-        with sqlite_database(args.sqlite_dir) as url:
-            results.append(measure_floor(url, args.seconds, args.backlog))
-    if args.only in (None, "postgres"):
-        if not args.postgres_url:
-            if args.only == "postgres":
-                parser.error(f"give --postgres-url or set {POSTGRES_ENV}")
-            print(f"postgres: skipped (no --postgres-url and no ${POSTGRES_ENV})")
-        else:
-            with postgres_database(args.postgres_url) as url:
-                results.append(
-                    measure("postgres", url, args.seconds, args.backlog, args.history_days)
-                )
+    with ExitStack() as stack:
+        codes: list[tuple[str, Path, list[str]]] = [("this tree", HERE, [])]
+        if not args.no_baseline:
+            earlier = stack.enter_context(checkout(args.baseline))
+            codes.insert(0, (f"{args.baseline[:12]}", earlier, []))
+        if args.sqlalchemy_execution:
+            codes.append(("this tree, SQLAlchemy", HERE, ["--sqlalchemy-execution"]))
+        run: Callable[[str, Iterator[str]], Result] = lambda database, urls: measure(  # noqa: E731
+            database, urls, codes, args.seconds, args.backlog, args.history_days
+        )
+        if args.only in (None, "sqlite"):
+            with sqlite_databases(args.sqlite_dir) as urls:
+                results.append(run("sqlite", urls))
+        if args.floor:
+            with sqlite_databases(args.sqlite_dir) as urls:
+                results.append(measure_floor(next(urls), args.seconds, args.backlog))
+        if args.only in (None, "postgres"):
+            if not args.postgres_url:
+                print(f"postgres: skipped (no --postgres-url and no ${POSTGRES_ENV})")
+            else:
+                with postgres_databases(args.postgres_url) as urls:
+                    results.append(run("postgres", urls))
     report(results)
     return 0
 
 
 if __name__ == "__main__":
+    if __package__ in (None, ""):
+        # Run as a script: the coordinator imports this tree; a worker, the code it was given
+        # (PYTHONPATH), which must come before this tree's editable install.
+        sys.path.insert(0, os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or str(HERE))
     raise SystemExit(main())

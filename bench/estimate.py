@@ -135,14 +135,13 @@ def estimate_cost(rounds: int = 5, count: int = 100) -> None:
     from server.permissions import Caller
     from server.store.database import Database
     from server.store.migrate import upgrade
-    from server.store.repository import SqlRepository
 
     path = scratch_folder() / f"antrean-bench-estimate-{os.getpid()}.db"
     db = Database(f"sqlite:///{path}")
     try:
         upgrade(db)
-        with db.transaction() as session:
-            create_site(session, demo_spec())
+        with db.writing() as work:
+            create_site(work, demo_spec())
         clock = [datetime(2026, 11, 24, 1, 0, tzinfo=UTC)]
         operations = Operations(db, clock=lambda: clock[0])
         admin = Caller("bench", None, role=Role.ADMIN)
@@ -159,8 +158,7 @@ def estimate_cost(rounds: int = 5, count: int = 100) -> None:
             operations.execute(admin, CallNextCommand(site="demo", counter=counter))
         estimate_ms, issue_ms = [], []
         for _ in range(rounds):
-            with db.reading() as session:
-                repo = SqlRepository(session)
+            with db.reading() as repo:
                 site = repo.site("demo")
                 ticket = repo.ticket(newest)
                 assert site is not None and ticket is not None

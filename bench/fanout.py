@@ -94,12 +94,12 @@ def prepare_office(data_dir: Path, displays: int, tickets: int) -> tuple[str, di
     db = Database(url)
     upgrade(db)
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        create_site(session, demo_spec())
-        add_user(session, "admin", DEMO_PASSWORD, Role.ADMIN)
-        _, counter = add_device(session, "demo", DeviceKind.COUNTER, now, [1], name="counter")
+    with db.writing() as work:
+        create_site(work, demo_spec())
+        add_user(work, "admin", DEMO_PASSWORD, Role.ADMIN)
+        _, counter = add_device(work, "demo", DeviceKind.COUNTER, now, [1], name="counter")
         screens = [
-            add_device(session, "demo", DeviceKind.DISPLAY, now, name=f"display {n}")[1]
+            add_device(work, "demo", DeviceKind.DISPLAY, now, name=f"display {n}")[1]
             for n in range(displays)
         ]
     from antrean.protocol import IssueTicketCommand

@@ -42,7 +42,7 @@ from antrean.client import DeviceClient
 from antrean.protocol import IssueTicketCommand
 from antrean.vocabulary import DeviceKind, Priority
 from bench.fanout import port_open, process
-from kiosk.app import Outcome, Result
+from kiosk.presses import Outcome, Result
 from kiosk.profiles import PROFILES, PaperProfile
 from kiosk.settings import ButtonSettings, FilePrinterSettings, KioskSettings, SimulationSettings
 from kiosk.simulated import simulated_kiosk
@@ -77,10 +77,10 @@ def prepare_office(data_dir: Path) -> tuple[str, str, str]:
     office = demo_spec()
     for service in office.services:
         service.daily_quota = None  # a long run must never be refused
-    with db.transaction() as session:
-        create_site(session, office)
-        _, kiosk = add_device(session, "demo", DeviceKind.KIOSK, datetime.now(UTC))
-        _, bare = add_device(session, "demo", DeviceKind.KIOSK, datetime.now(UTC), name="bare")
+    with db.writing() as work:
+        create_site(work, office)
+        _, kiosk = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC))
+        _, bare = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC), name="bare")
     db.dispose()
     return url, kiosk, bare
 

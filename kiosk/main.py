@@ -11,7 +11,7 @@ import logging
 import signal
 from pathlib import Path
 
-from antrean.systemd import notify, pet_watchdog
+from antrean.systemd import service_running
 from kiosk.settings import KioskSettings
 
 log = logging.getLogger("kiosk")
@@ -56,11 +56,6 @@ async def _run(settings: KioskSettings) -> None:
     kiosk.on_result(lambda result: log.info(
         "%s %s %s", result.service, result.outcome.value, result.detail
     ))
-    watchdog = asyncio.create_task(pet_watchdog())
-    notify("READY=1")
-    try:
+    async with service_running():
         await kiosk.run(stop)
-    finally:
-        notify("STOPPING=1")
-        watchdog.cancel()
 

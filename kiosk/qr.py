@@ -18,7 +18,7 @@ MAX_MODULE_DOTS = 8
 MAX_CODE_DOTS = 300  # about 37 mm at 203 dpi: big enough for any phone camera
 
 
-def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _code(data: str) -> qrcode.QRCode:
     code = qrcode.QRCode(
         version=None, error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE
     )

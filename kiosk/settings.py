@@ -10,7 +10,7 @@ field; kiosk/examples/ holds a file for each kind of printer.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -25,7 +25,7 @@ CONFIG_ENV = "ANTREAN_KIOSK_CONFIG"
 Pin = int | str  # a GPIO number (17) or a gpiozero pin name ("GPIO17", "BOARD11")
 
 
-def _pin(value: Any) -> Any:
+def _pin(value: Pin | None) -> Pin | None:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
@@ -70,7 +70,7 @@ class ButtonSettings(Section):
         return kind
 
     def pins(self) -> dict[Pin, str]:
-        return {_pin(pin): code for pin, code in self.services.items()}
+        return {int(pin) if pin.isdigit() else pin: code for pin, code in self.services.items()}
 
     def priority_pin(self) -> Pin | None:
         return _pin(self.priority)
@@ -89,7 +89,8 @@ class LightSettings(Section):
             "ready": self.ready, "busy": self.busy, "problem": self.problem,
             "priority": self.priority,
         }
-        return {name: _pin(pin) for name, pin in named.items() if pin is not None}
+        pins = {name: _pin(pin) for name, pin in named.items()}
+        return {name: pin for name, pin in pins.items() if pin is not None}
 
 
 class PrinterCommon(Section):

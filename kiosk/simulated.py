@@ -77,8 +77,10 @@ class StatusAnswers:
         return answer
 
 
-class SimulatedPrinter(StatusAnswers, Escpos):
+class SimulatedPrinter(StatusAnswers, Escpos):  # type: ignore[misc]  # escpos ships no types
     """A printer whose paper is a file: every byte sent to it is appended there."""
+
+    _device: IO[bytes] | bool
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         Escpos.__init__(self, **kwargs)
@@ -95,7 +97,7 @@ class SimulatedPrinter(StatusAnswers, Escpos):
             return
         if not self.switched_on:
             raise OSError("the printer is switched off")
-        file: IO[bytes] = self.device  # type: ignore[assignment]
+        file: IO[bytes] = self.device
         file.write(msg)
         file.flush()
         self.written += len(msg)
@@ -103,8 +105,9 @@ class SimulatedPrinter(StatusAnswers, Escpos):
             self.on_write(len(msg))
 
     def close(self) -> None:
-        if self._device:
-            self._device.close()  # type: ignore[union-attr]
+        device = self._device
+        if not isinstance(device, bool):
+            device.close()
         self._device = False
 
 
@@ -228,7 +231,8 @@ def simulated_kiosk(
     from gpiozero.pins.mock import MockFactory
 
     from antrean.client import DeviceClient
-    from kiosk.app import Kiosk, Result
+    from kiosk.app import Kiosk
+    from kiosk.presses import Result
     from kiosk.printer.port import PrinterPort
 
     settings = simulated_settings(settings)

@@ -12,9 +12,25 @@ import sys
 from collections.abc import Sequence
 
 from antrean import __version__
-from launcher import demo_command, kiosk_command, server_commands, simulate_command
+from launcher import (
+    backup_command,
+    counter_command,
+    demo_command,
+    display_command,
+    kiosk_command,
+    server_commands,
+    simulate_command,
+)
 
-COMMAND_MODULES = (server_commands, demo_command, kiosk_command, simulate_command)
+COMMAND_MODULES = (
+    server_commands,
+    demo_command,
+    kiosk_command,
+    display_command,
+    counter_command,
+    backup_command,
+    simulate_command,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,36 +1,35 @@
 """`antrean demo`: a whole office on one machine, on simulated hardware.
 
-Starts the queue server with the demo office and the ticket kiosk on mock
-pins with a file printer (every ticket also saved as a PNG); simulated
-citizens press the kiosk's buttons and simulated officers work the four
-counters, and everything that happens is printed as it happens. Open
-http://127.0.0.1:PORT/docs, or a ticket's status page, while it runs.
+Starts the queue server with the demo office, the ticket kiosk on mock
+pins with a file printer (every ticket also saved as a PNG) and two counter
+keypads on mock pins with emulated LCDs; simulated citizens press the
+kiosk's buttons (sometimes a whole group at once) and simulated officers
+work the four counters' keys (launcher.demo_counters), and everything that
+happens is printed as it happens. Open http://127.0.0.1:PORT/console
+(petugas1 / demo1234), /docs, or a ticket's status page, while it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import uvicorn
 
+from counter.settings import CounterSettings
 from kiosk.settings import KioskSettings
-from kiosk.simulated import Keyboard, simulated_kiosk
+from kiosk.simulated import simulated_kiosk
+from launcher import demo_counters
+from launcher.demo_display import start_wall
 from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD, DEMO_SITE
 
-# Share of citizens per service (A–E), and of those on the priority path.
-SERVICE_MIX = {"A": 0.40, "B": 0.20, "C": 0.25, "D": 0.05, "E": 0.10}
-PRIORITY_SHARE = 0.15
 DEMO_KIOSK = "demo kiosk"
-NO_SHOW_SHARE = 0.05
 SUMMARY_EVERY = 30.0
 
 
@@ -46,6 +45,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     settings = ServerSettings(port=port)
     _prepare(settings)
     kiosk_token = _register_kiosk(settings)
+    keypad_tokens = demo_counters.register_keypads(settings)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -58,11 +58,17 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     print(f"antrean demo running at {base}  (API docs: {base}/docs)  — Ctrl-C stops it")
+    print(f"officer console: {base}/console  (petugas1 / {DEMO_PASSWORD})")
+    keypads = demo_counters.keypad_settings(base, keypad_tokens, speed)
+    wall = start_wall(settings, base)
     try:
-        asyncio.run(_office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token)))
+        asyncio.run(
+            _office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token), keypads)
+        )
     except KeyboardInterrupt:
         pass
     finally:
+        wall.stop()
         server.should_exit = True
         thread.join(timeout=10)
     return 0
@@ -77,20 +83,18 @@ def _prepare(settings: ServerSettings) -> None:
 
 def _register_kiosk(settings: ServerSettings) -> str:
     """A fresh kiosk device for this run; the previous run's demo kiosks are revoked."""
-    from sqlmodel import select
-
     from antrean.vocabulary import DeviceKind
     from server.admin import add_device, revoke_device
+    from server.store import accounts
     from server.store.database import Database
-    from server.store.models import Device
 
     db = Database(settings.database)
     now = datetime.now(UTC)
-    with db.transaction() as session:
-        for old in session.exec(select(Device).where(Device.name == DEMO_KIOSK)):
+    with db.writing() as work:
+        for old in accounts.devices(work, name=DEMO_KIOSK):
             if old.revoked_at is None:
-                revoke_device(session, old.id or 0, now)
-        _, token = add_device(session, DEMO_SITE, DeviceKind.KIOSK, now, name=DEMO_KIOSK)
+                revoke_device(work, old.id, now)
+        _, token = add_device(work, DEMO_SITE, DeviceKind.KIOSK, now, name=DEMO_KIOSK)
     db.dispose()
     return token
 
@@ -98,26 +102,30 @@ def _register_kiosk(settings: ServerSettings) -> str:
 def _kiosk_settings(settings: ServerSettings, base: str, token: str) -> KioskSettings:
     return KioskSettings(
         server_url=base,
-        token=token,  # type: ignore[arg-type]
+        token=token,
         site=DEMO_SITE,
-        simulation={"output_dir": settings.data_dir / "kiosk-output"},  # type: ignore[arg-type]
+        simulation={"output_dir": settings.data_dir / "kiosk-output"},
     )
 
 
-async def _office(base: str, seconds: float, speed: float, kiosk: KioskSettings) -> None:
+async def _office(
+    base: str, seconds: float, speed: float, kiosk: KioskSettings, keypads: list[CounterSettings]
+) -> None:
     tally = Tally()
     sim = simulated_kiosk(kiosk, say=KioskNarrator())
     _say(f"kiosk    tickets are printed to {kiosk.simulation.output_dir}/ (one PNG each)")
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-        officers = [await _login(http, "petugas1"), await _login(http, "petugas2")]
+        watcher = await _login(http, "supervisor")
         tasks = [
             asyncio.create_task(sim.kiosk.run(sim.stop)),
-            asyncio.create_task(_citizens(sim.keyboard, speed, tally)),
+            asyncio.create_task(demo_counters.citizens(sim.keyboard, speed, tally)),
         ]
-        for counter in range(1, 5):
-            headers = officers[counter % 2]
-            tasks.append(asyncio.create_task(_counter(http, headers, counter, speed, tally)))
-        tasks.append(asyncio.create_task(_summaries(http, officers[0], tally)))
+        pis = demo_counters.start_keypads(keypads)
+        for pi, desks in pis:
+            tasks.append(asyncio.create_task(pi.keypad.run(pi.stop)))
+            for desk in desks:
+                tasks.append(asyncio.create_task(demo_counters.officer(desk, speed, tally)))
+        tasks.append(asyncio.create_task(_summaries(http, watcher, tally)))
         try:
             if seconds > 0:
                 await asyncio.sleep(seconds)
@@ -125,6 +133,8 @@ async def _office(base: str, seconds: float, speed: float, kiosk: KioskSettings)
                 await asyncio.Event().wait()
         finally:
             sim.stop.set()
+            for pi, _ in pis:
+                pi.stop.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -140,52 +150,6 @@ async def _login(http: httpx.AsyncClient, username: str) -> dict[str, str]:
     )
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-async def _citizens(keyboard: Keyboard, speed: float, tally: Tally) -> None:
-    """Citizens walk up to the kiosk and press a service button (PRIORITAS first, if due)."""
-    services, weights = list(SERVICE_MIX), list(SERVICE_MIX.values())
-    await asyncio.sleep(2)
-    while True:
-        await asyncio.sleep(random.expovariate(1 / 4) / speed)
-        button = services.index(random.choices(services, weights)[0]) + 1
-        if random.random() < PRIORITY_SHARE:
-            keyboard.key("p")
-            await asyncio.sleep(0.5)
-        keyboard.key(str(button))
-        tally.pressed += 1
-
-
-async def _counter(
-    http: httpx.AsyncClient, headers: dict[str, str], number: int, speed: float, tally: Tally
-) -> None:
-    await asyncio.sleep(number)
-    while True:
-        answer = await http.post(
-            f"/api/v1/sites/{DEMO_SITE}/counters/{number}/call-next",
-            json={"request_id": _request_id()},
-            headers=headers,
-        )
-        if answer.status_code == 204:
-            await asyncio.sleep(2 / speed)
-            continue
-        if answer.status_code != 200:
-            _say(f"loket {number}  error {answer.status_code}: {answer.text[:100]}")
-            await asyncio.sleep(2 / speed)
-            continue
-        ticket: dict[str, Any] = answer.json()
-        tally.called += 1
-        _say(f"loket {number}  memanggil {ticket['code']}")
-        await asyncio.sleep(random.uniform(1, 3) / speed)
-        if random.random() < NO_SHOW_SHARE:
-            await http.post(f"/api/v1/tickets/{ticket['id']}/no-show", headers=headers)
-            tally.no_shows += 1
-            _say(f"loket {number}  {ticket['code']} tidak hadir")
-            continue
-        await http.post(f"/api/v1/tickets/{ticket['id']}/start", headers=headers)
-        await asyncio.sleep(random.uniform(6, 20) / speed)
-        await http.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=headers)
-        tally.finished += 1
 
 
 async def _summaries(http: httpx.AsyncClient, headers: dict[str, str], tally: Tally) -> None:
@@ -216,10 +180,6 @@ class KioskNarrator:
                 return
             self.problem_lamp = problem
         _say(f"kiosk    {text}")
-
-
-def _request_id() -> str:
-    return f"demo-{random.getrandbits(64):016x}"
 
 
 def _say(line: str) -> None:

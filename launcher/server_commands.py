@@ -77,24 +77,21 @@ def _database() -> Database:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
     from antrean.vocabulary import Role
     from server.admin import add_user, create_site
     from server.demo_office import DEMO_PASSWORD, DEMO_SITE, DEMO_USERS, demo_spec
-    from server.store.models import Site
 
     db = _database()
     print(f"database ready: {db.url}")
     if args.demo:
-        with db.transaction() as session:
-            if session.exec(select(Site).where(Site.code == DEMO_SITE)).first() is not None:
+        with db.writing() as work:
+            if work.site(DEMO_SITE) is not None:
                 print(f"demo office '{DEMO_SITE}' exists already")
                 return 0
-            create_site(session, demo_spec(args.public_url))
+            create_site(work, demo_spec(args.public_url))
             for username, role, name in DEMO_USERS:
                 site = None if role == "admin" else DEMO_SITE
-                add_user(session, username, DEMO_PASSWORD, Role(role), site, name)
+                add_user(work, username, DEMO_PASSWORD, Role(role), site, name)
         print(f"demo office '{DEMO_SITE}' created with services A–E and counters 1–4")
         print(f"demo users {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})")
     return 0
@@ -109,7 +106,7 @@ def _server(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    uvicorn.run(app, host=host, port=port, **settings.uvicorn_options())
     return 0
 
 
@@ -120,9 +117,9 @@ def _user_add(args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("ANTREAN_PASSWORD")
     if not password:
         password = getpass.getpass(f"password for {args.username}: ")
-    with _database().transaction() as session:
+    with _database().writing() as work:
         user = add_user(
-            session, args.username, password, Role(args.role), args.site, args.full_name
+            work, args.username, password, Role(args.role), args.site, args.full_name
         )
     print(f"user {user.username} ({user.role.value}) added")
     return 0
@@ -132,9 +129,9 @@ def _device_add(args: argparse.Namespace) -> int:
     from antrean.vocabulary import DeviceKind
     from server.admin import add_device
 
-    with _database().transaction() as session:
+    with _database().writing() as work:
         device, token = add_device(
-            session, args.site, DeviceKind(args.kind), _now(), args.counter, args.name
+            work, args.site, DeviceKind(args.kind), _now(), args.counter, args.name
         )
     print(f"device {device.id} ({device.kind.value} at {args.site}) added.")
     print("Its token is shown only this once; put it in the device's settings:")
@@ -143,13 +140,11 @@ def _device_add(args: argparse.Namespace) -> int:
 
 
 def _device_list(args: argparse.Namespace) -> int:
-    from sqlmodel import select
+    from server.store import accounts
 
-    from server.store.models import Device, Site
-
-    with _database().reading() as session:
-        sites = {s.id: s.code for s in session.exec(select(Site))}
-        for d in session.exec(select(Device).order_by(Device.id)):  # type: ignore[arg-type]
+    with _database().reading() as work:
+        sites = {s.id: s.code for s in work.sites()}
+        for d in accounts.devices(work):
             state = "revoked" if d.revoked_at else "active"
             counters = ",".join(map(str, d.counter_numbers)) or "-"
             site = sites[d.site_id]
@@ -160,7 +155,7 @@ def _device_list(args: argparse.Namespace) -> int:
 def _device_revoke(args: argparse.Namespace) -> int:
     from server.admin import revoke_device
 
-    with _database().transaction() as session:
-        revoke_device(session, args.id, _now())
+    with _database().writing() as work:
+        revoke_device(work, args.id, _now())
     print(f"device {args.id} revoked")
     return 0

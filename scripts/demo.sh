@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-env.sh
 
+need_debian espeak-ng espeak-ng
+need_debian /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf fonts-dejavu-core fonts-dejavu-extra
 ensure_venv dev
 export ANTREAN_DATA_DIR=${ANTREAN_DATA_DIR:-$PWD/.demo-data}
 exec .venv/bin/antrean demo "$@"

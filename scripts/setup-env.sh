@@ -31,7 +31,17 @@ ensure_venv() {
     echo "==> creating the virtual environment .venv"
     "$python" -m venv .venv
   fi
+  # A second start installs nothing unless the requirements or the packages changed
+  # (an editable install maps the top-level packages it saw when it was made).
+  local stamp=".venv/.antrean-$extras"
+  local wanted
+  wanted="$("$python" --version 2>&1) $(cat pyproject.toml */__init__.py | sha256sum | cut -d' ' -f1) $(echo */__init__.py)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    echo "==> antrean[$extras] is installed already (nothing to update)"
+    return 0
+  fi
   echo "==> installing antrean[$extras] and its Python packages"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  echo "$wanted" > "$stamp"
 }

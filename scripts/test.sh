@@ -7,9 +7,20 @@ source scripts/setup-env.sh
 source scripts/postgres.sh
 
 need_debian chromium chromium fonts-dejavu-core
+# Provisioning tests: shellcheck, systemd-analyze verify and systemctl --root, rsync
+# for backups' second copy, unshare/nsenter for a server on a full or read-only card.
+need_debian shellcheck shellcheck
+need_debian systemd-analyze systemd
+need_debian rsync rsync
+need_debian nsenter util-linux
+need_debian espeak-ng espeak-ng
+need_debian tesseract tesseract-ocr tesseract-ocr-eng
+need_debian /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf fonts-dejavu-core fonts-dejavu-extra
 ensure_venv dev
 start_test_postgres
 echo "==> ruff"
 .venv/bin/ruff check .
+echo "==> mypy --strict"
+.venv/bin/mypy
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

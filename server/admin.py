@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlmodel import Session, select
-
 from antrean.vocabulary import DeviceKind, Role
+from server.auth import announce_revoked
 from server.engine.errors import QueueError
+from server.engine.model import NEW, Counter, Service, Site
 from server.engine.schedule import Schedule
 from server.security import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_digest
-from server.store.models import Counter, CounterService, Device, Service, Site, User
+from server.store import accounts
+from server.store.accounts import DeviceRecord, UserRecord
+from server.store.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ServiceSpec:
 
     def build(self, site_id: int, order: int) -> Service:
         return Service(
+            id=NEW,
             site_id=site_id,
             code=self.code.upper(),
             name=self.name,
@@ -37,7 +40,7 @@ class ServiceSpec:
             default_service_minutes=self.default_service_minutes,
             sort_order=order,
             active=self.active,
-            schedule_plan=None if self.schedule is None else self.schedule.model_dump(mode="json"),
+            schedule=self.schedule,
         )
 
 
@@ -62,113 +65,89 @@ class SiteSpec:
     priority_max_in_row: int = 3
 
 
-def create_site(session: Session, spec: SiteSpec) -> Site:
-    if session.exec(select(Site).where(Site.code == spec.code)).first() is not None:
+def create_site(work: UnitOfWork, spec: SiteSpec) -> Site:
+    if work.site(spec.code) is not None:
         raise ValueError(f"site {spec.code!r} exists already")
     site = Site(
+        id=NEW,
         code=spec.code,
         name=spec.name,
         timezone=spec.timezone,
-        schedule_plan=spec.schedule.model_dump(mode="json"),
-        address_lines=spec.address_lines,
-        announcements=spec.announcements,
+        schedule=spec.schedule,
+        address_lines=tuple(spec.address_lines),
+        announcements=tuple(spec.announcements),
         public_url=spec.public_url,
         priority_max_in_row=spec.priority_max_in_row,
     )
-    session.add(site)
-    session.flush()
+    work.add(site)
     services = {}
     for order, s in enumerate(spec.services):
-        service = s.build(site.id or 0, order)
-        session.add(service)
+        service = s.build(site.id, order)
+        work.add(service)
         services[service.code] = service
-    session.flush()
     for c in spec.counters:
-        counter = Counter(site_id=site.id or 0, number=c.number, name=c.name)
-        session.add(counter)
-        session.flush()
-        for preference, code in enumerate(c.services):
-            session.add(
-                CounterService(
-                    counter_id=counter.id or 0,
-                    service_id=services[code].id or 0,
-                    preference=preference,
-                )
-            )
-    session.flush()
+        served = tuple(services[code].id for code in c.services)
+        work.add(Counter(id=NEW, site_id=site.id, number=c.number, name=c.name, service_ids=served))
     return site
 
 
 def add_user(
-    session: Session,
+    work: UnitOfWork,
     username: str,
     password: str,
     role: Role,
     site_code: str | None = None,
     full_name: str = "",
-) -> User:
-    if session.exec(select(User).where(User.username == username)).first() is not None:
+) -> UserRecord:
+    if accounts.user_by_name(work, username) is not None:
         raise ValueError(f"user {username!r} exists already")
     if len(password) < 4:
         raise ValueError("a password needs at least 4 characters")
-    site = _site(session, site_code) if site_code else None
-    user = User(
-        username=username,
-        full_name=full_name,
-        role=role,
-        password_hash=hash_password(password),
-        site_id=site.id if site else None,
+    site = _site(work, site_code) if site_code else None
+    return accounts.add_user(
+        work, username, hash_password(password), role, site.id if site else None, full_name
     )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def add_device(
-    session: Session,
+    work: UnitOfWork,
     site_code: str,
     kind: DeviceKind,
     now: datetime,
     counters: list[int] | None = None,
     name: str | None = None,
-) -> tuple[Device, str]:
+) -> tuple[DeviceRecord, str]:
     """Register a device; the token is returned once and only its hash is kept."""
-    site = _site(session, site_code)
+    site = _site(work, site_code)
     counters = sorted(set(counters or []))
     if kind is DeviceKind.COUNTER:
         if not counters:
             raise ValueError("a counter keypad must be bound to at least one counter")
-        known = {c.number for c in session.exec(select(Counter).where(Counter.site_id == site.id))}
+        known = {c.number for c in work.counters(site.id)}
         missing = [n for n in counters if n not in known]
         if missing:
             raise ValueError(f"site {site_code!r} has no counter {missing}")
     elif counters:
         raise ValueError("only counter keypads are bound to counters")
     token = new_token(DEVICE_TOKEN_PREFIX)
-    device = Device(
-        site_id=site.id or 0,
-        kind=kind,
-        name=name or f"{kind.value} {site_code}",
-        token_hash=token_digest(token),
-        counter_numbers=counters,
-        created_at=now,
+    device = accounts.add_device(
+        work, site.id, kind, name or f"{kind.value} {site_code}", token_digest(token),
+        tuple(counters), now,
     )
-    session.add(device)
-    session.flush()
     return device, token
 
 
-def revoke_device(session: Session, device_id: int, now: datetime) -> Device:
-    device = session.get(Device, device_id)
+def revoke_device(work: UnitOfWork, device_id: int, now: datetime) -> DeviceRecord:
+    device = accounts.device(work, device_id)
     if device is None:
         raise ValueError(f"no device {device_id}")
-    device.revoked_at = now
-    session.add(device)
-    return device
+    accounts.revoke_device(work, device_id, now)
+    announce_revoked(work, device_id)
+    return replace(device, revoked_at=now)
 
 
-def _site(session: Session, code: str) -> Site:
-    site = session.exec(select(Site).where(Site.code == code)).first()
+def _site(work: UnitOfWork, code: str) -> Site:
+    site = work.site(code)
     if site is None:
         raise QueueError("site_not_found", {"site": code})
     return site

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from antrean.messages import MAX_FRAME_BYTES
@@ -77,10 +77,79 @@ class ServerSettings(ProgramSettings):
         default=60, ge=0,
         description="every socket gets a fresh snapshot this often (0: never)",
     )
+    ws_max_message_bytes: int = Field(
+        default=2 * MAX_FRAME_BYTES, ge=1024,
+        description="uvicorn's own limit on one incoming message: above it the connection is "
+        "closed (1009) before the message is read; at least ws_max_frame_bytes",
+    )
+    ws_max_pending_hellos: int = Field(
+        default=128, ge=1,
+        description="sockets that may wait for their hello at once; more are turned away "
+        "with 503 and Retry-After",
+    )
+    ws_access_check_seconds: float = Field(
+        default=1, gt=0,
+        description="how often a server without LISTEN/NOTIFY (SQLite) looks for revoked "
+        "devices and ended sign-ins among its open sockets",
+    )
+    signin_failures_per_user: int = Field(
+        default=5, ge=1,
+        description="failed sign-ins for one user name within signin_window_minutes "
+        "before further tries are refused",
+    )
+    signin_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="failed sign-ins from one client address within signin_window_minutes "
+        "before further tries are refused",
+    )
+    signin_window_minutes: float = Field(
+        default=15, gt=0,
+        description="how long a failed sign-in counts against its name and address",
+    )
+
+    @model_validator(mode="after")
+    def _transport_holds_a_frame(self) -> ServerSettings:
+        if self.ws_max_message_bytes < self.ws_max_frame_bytes:
+            raise ValueError(
+                "ws_max_message_bytes must be at least ws_max_frame_bytes "
+                f"({self.ws_max_frame_bytes})"
+            )
+        return self
+
+    def uvicorn_options(self) -> dict[str, Any]:
+        """What uvicorn needs besides host and port: the log level and the socket's limits."""
+        return {"log_level": self.log_level, "ws_max_size": self.ws_max_message_bytes}
+
+    clock_check: bool = Field(
+        default=True,
+        description="refuse commands while the clock is earlier than the last event; turn "
+        "off only to recover from a date typed far in the future",
+    )
+    health_check_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="how often the server looks at its storage and clock, and tries again "
+        "a database that was not ready",
+    )
+    backup_dir: Path | None = Field(
+        default=None, description="where `antrean backup` keeps generations (default: "
+        "backups/ in the data directory)",
+    )
+    backup_generations: int = Field(
+        default=14, ge=1, description="backups kept; the oldest beyond this are deleted",
+    )
+    backup_copy_to: str | None = Field(
+        default=None,
+        description="a second place for every backup: a mounted USB stick's folder, or "
+        "user@host:folder over SSH (rsync)",
+    )
 
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'antrean.db'}"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @classmethod
     def default_file_path(cls) -> Path | None:

@@ -6,16 +6,11 @@ the same checks, the same answer and the same events whichever way it came.
 
 from __future__ import annotations
 
-import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-
-import psycopg
-from sqlalchemy import delete
-from sqlalchemy.exc import OperationalError
-from sqlmodel import col
 
 from antrean.protocol import (
     CallNextCommand,
@@ -26,6 +21,7 @@ from antrean.protocol import (
     EventView,
     IssuedTicket,
     IssueTicketCommand,
+    RateServiceCommand,
     TicketCommand,
     TransferCommand,
 )
@@ -33,15 +29,15 @@ from antrean.vocabulary import Channel, DeviceKind
 from server.engine import commands as engine
 from server.engine.clock import local_time
 from server.engine.errors import QueueError
+from server.engine.model import Ticket
 from server.engine.views import SiteIndex, WaitEstimator, event_view, make_ticket_view
 from server.permissions import Action, Caller, authorize
+from server.store import requests
 from server.store.database import Database
-from server.store.models import Event, RequestRecord, Ticket
-from server.store.repository import SqlRepository
+from server.store.errors import StorageUnavailable, TransientConflict
+from server.store.unit_of_work import UnitOfWork
 
 TRANSIENT_ATTEMPTS = 3
-# PostgreSQL's deadlock_detected and serialization_failure.
-TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 
 def utc_now() -> datetime:
@@ -50,6 +46,15 @@ def utc_now() -> datetime:
 
 class EventBus(Protocol):
     def publish(self, events: list[EventView]) -> None: ...
+
+
+class CommandWatch(Protocol):
+    """Told about every command: may refuse it before it changes anything, and
+    hears how it ended (the clock check, the metrics, the storage watch)."""
+
+    def check(self, now: datetime) -> None: ...
+
+    def finished(self, command: str, result: str, seconds: float) -> None: ...
 
 
 class NoBus:
@@ -65,22 +70,7 @@ class Outcome:
     body: dict[str, Any] | None
 
 
-class RecordingRepository(SqlRepository):
-    """Remembers the events a command appended, to publish after commit."""
-
-    appended: list[Event]
-
-    def _setup(self, connection: Any, dialect: str) -> None:
-        super()._setup(connection, dialect)
-        self.appended = []
-
-    def add(self, item: Ticket | Event) -> None:
-        super().add(item)
-        if isinstance(item, Event):
-            self.appended.append(item)
-
-
-Work = Callable[[RecordingRepository, datetime], Outcome]
+Work = Callable[[UnitOfWork, datetime], Outcome]
 
 
 class Operations:
@@ -95,6 +85,7 @@ class Operations:
         self.bus: EventBus = bus or NoBus()
         self.clock = clock
         self.request_log_age = timedelta(hours=request_log_hours)
+        self.watches: list[CommandWatch] = []
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         """Run `work` in one write transaction; a repeated request id replays its answer.
@@ -105,73 +96,80 @@ class Operations:
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
                 return self._run_once(caller, request_id, work)
-            except (OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
-                if attempt == TRANSIENT_ATTEMPTS or not _transient(error):
+            except TransientConflict:
+                if attempt == TRANSIENT_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
     def _run_once(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
-        with self.db.driver_transaction() as connection:
-            repo = RecordingRepository.over(connection, self.db.dialect)
+        with self.db.writing() as unit:
             now = self.clock()
             record_id = None
             if request_id is not None:
-                claim = self._claim_request(repo, caller, request_id, now)
+                claim = self._claim_request(unit, caller, request_id, now)
                 if isinstance(claim, Outcome):
                     return claim
                 record_id = claim
-            outcome = work(repo, now)
+            outcome = work(unit, now)
             if record_id is not None:
-                repo.answer_request(record_id, outcome.status, outcome.body or {})
-            site_codes = {e.site_id: repo.site_by_id(e.site_id).code for e in repo.appended}
-            events = [event_view(site_codes[e.site_id], e) for e in repo.appended]
-            repo.commit()
+                requests.answer(unit, record_id, outcome.status, outcome.body or {})
+            site_codes = {e.site_id: unit.site_by_id(e.site_id).code for e in unit.appended}
+            events = [event_view(site_codes[e.site_id], e) for e in unit.appended]
         if events:
             self.bus.publish(events)
         return outcome
 
     def _claim_request(
-        self, repo: SqlRepository, caller: Caller, request_id: str, now: datetime
+        self, unit: UnitOfWork, caller: Caller, request_id: str, now: datetime
     ) -> int | Outcome:
         """The new request record's id, or the answer a twin request already got."""
         # On PostgreSQL a concurrent twin waits here until the first commits.
-        claimed = repo.claim_request(caller.label, request_id, now)
+        claimed = requests.claim(unit, caller.label, request_id, now)
         if claimed is not None:
             return claimed
-        record = repo.request_record(caller.label, request_id)
-        if record.status_code == 0:
+        earlier = requests.earlier_answer(unit, caller.label, request_id)
+        if earlier.status == requests.IN_PROGRESS:
             raise QueueError("request_in_progress", {"request_id": request_id})
-        return Outcome(record.status_code, record.response or None)
+        return Outcome(earlier.status, earlier.body or None)
 
     def forget_old_requests(self) -> int:
-        with self.db.transaction() as session:
-            result = session.execute(
-                delete(RequestRecord).where(
-                    col(RequestRecord.created_at) < self.clock() - self.request_log_age
-                )
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        with self.db.writing() as unit:
+            return requests.forget_before(unit, self.clock() - self.request_log_age)
 
     def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
         """Check permission and carry out one command from the wire contract."""
         handler = _HANDLERS[type(command)]
-        return self.run(caller, request_id, lambda repo, now: handler(repo, now, caller, command))
+
+        def work(repo: UnitOfWork, now: datetime) -> Outcome:
+            for watch in self.watches:
+                watch.check(now)
+            return handler(repo, now, caller, command)
+
+        started = time.perf_counter()
+        result = "error"
+        try:
+            outcome = self.run(caller, request_id, work)
+            result = "ok" if outcome.status != 204 else "nothing"
+            return outcome
+        except QueueError as refusal:
+            result = refusal.code
+            raise
+        except StorageUnavailable as error:
+            result = "storage_unavailable"
+            raise QueueError("storage_unavailable", {"detail": str(error)[:200]}) from error
+        finally:
+            seconds = time.perf_counter() - started
+            for watch in self.watches:
+                watch.finished(command.type, result, seconds)
 
 
-def _transient(error: Exception) -> bool:
-    # Raised by the driver directly, or wrapped by SQLAlchemy.
-    cause = getattr(error, "orig", None) or error
-    sqlstate = getattr(cause, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(cause)
-
-
-def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _issue(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.ISSUE, site.id)
-    channel = {
-        DeviceKind.KIOSK: Channel.KIOSK, DeviceKind.COUNTER: Channel.COUNTER,
-    }.get(caller.device_kind, Channel.COUNTER if caller.role else Channel.WEB)  # type: ignore[arg-type]
+    if caller.device_kind is not None:
+        channel = Channel.KIOSK if caller.device_kind is DeviceKind.KIOSK else Channel.COUNTER
+    else:
+        channel = Channel.COUNTER if caller.role else Channel.WEB
     ticket = engine.issue_ticket(
         repo, site, cmd.service, now, caller.actor, priority=cmd.priority, channel=channel
     )
@@ -189,9 +187,8 @@ def _issue(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outc
     return Outcome(201, issued.model_dump(mode="json"))
 
 
-def _call_next(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _call_next(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.OPERATE, site.id, counter=cmd.counter)
     ticket = engine.call_next(repo, site, cmd.counter, now, caller.actor)
     if ticket is None:
@@ -199,11 +196,11 @@ def _call_next(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> 
     return _ticket_outcome(repo, ticket)
 
 
-def _call_ticket(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _call_ticket(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     site = repo.site_by_id(ticket.site_id)
     authorize(caller, Action.OPERATE, ticket.site_id, counter=cmd.counter)
-    engine.call_ticket(repo, site, ticket.id or 0, cmd.counter, now, caller.actor)
+    engine.call_ticket(repo, site, ticket.id, cmd.counter, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
@@ -216,44 +213,53 @@ _TICKET_STEPS = {
 }
 
 
-def _ticket_step(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _ticket_step(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     action = Action.CANCEL if cmd.type == "cancel" else Action.OPERATE
-    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket)
+    authorize(caller, action, ticket.site_id, counter=counter, ticket=ticket, now=now)
     if cmd.type == "cancel":
-        engine.cancel(repo, ticket.id or 0, now, caller.actor, reason=cmd.reason)
+        engine.cancel(repo, ticket.id, now, caller.actor, reason=cmd.reason)
     else:
-        _TICKET_STEPS[cmd.type](repo, ticket.id or 0, now, caller.actor)
+        _TICKET_STEPS[cmd.type](repo, ticket.id, now, caller.actor)
     return _ticket_outcome(repo, ticket)
 
 
-def _transfer(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _transfer(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     ticket = engine.find_ticket(repo, cmd.ticket_id)
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     authorize(caller, Action.OPERATE, ticket.site_id, counter=counter, ticket=ticket)
-    engine.transfer(repo, ticket.id or 0, cmd.service, now, caller.actor)
+    engine.transfer(repo, ticket.id, cmd.service, now, caller.actor, note=cmd.note)
     return _ticket_outcome(repo, ticket)
 
 
-def _counter_state(repo: SqlRepository, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+def _rate(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
+    ticket = engine.find_ticket(repo, cmd.ticket_id)
+    counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
+    authorize(caller, Action.RATE, ticket.site_id, counter=counter, ticket=ticket)
+    engine.rate(repo, ticket.id, cmd.satisfaction, now, caller.actor)
+    return _ticket_outcome(repo, ticket)
+
+
+def _counter_state(repo: UnitOfWork, now: datetime, caller: Caller, cmd: Any) -> Outcome:
     site = engine.find_site(repo, cmd.site)
-    assert site.id is not None
     authorize(caller, Action.MANAGE_COUNTER, site.id, counter=cmd.counter)
-    counter = engine.set_counter_state(repo, site, cmd.counter, cmd.state, now, caller.actor)
+    counter = engine.set_counter_state(
+        repo, site, cmd.counter, cmd.state, now, caller.actor, reason=cmd.reason
+    )
     index = SiteIndex(repo, site)
-    current = repo.at_counter(counter.id or 0)
+    current = repo.at_counter(counter.id)
     view = CounterView(
         number=counter.number,
         name=counter.name,
         state=counter.state,
-        services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+        services=[index.services[s].code for s in counter.service_ids],
         current=index.ticket_view(current) if current else None,
     )
     return Outcome(200, view.model_dump(mode="json"))
 
 
-def _ticket_outcome(repo: SqlRepository, ticket: Ticket) -> Outcome:
+def _ticket_outcome(repo: UnitOfWork, ticket: Ticket) -> Outcome:
     counter = repo.counter(ticket.counter_id).number if ticket.counter_id else None
     view = make_ticket_view(ticket, repo.service(ticket.service_id).code, counter)
     return Outcome(200, view.model_dump(mode="json"))
@@ -263,11 +269,12 @@ def status_path(ticket: Ticket) -> str:
     return f"/t/{ticket.id}?token={ticket.token}"
 
 
-_HANDLERS: dict[type, Callable[[SqlRepository, datetime, Caller, Any], Outcome]] = {
+_HANDLERS: dict[type, Callable[[UnitOfWork, datetime, Caller, Any], Outcome]] = {
     IssueTicketCommand: _issue,
     CallNextCommand: _call_next,
     CallTicketCommand: _call_ticket,
     TicketCommand: _ticket_step,
     TransferCommand: _transfer,
     CounterStateCommand: _counter_state,
+    RateServiceCommand: _rate,
 }

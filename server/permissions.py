@@ -1,20 +1,27 @@
 """Who may do what: every permission check in one place, for REST and sockets alike.
 
 Users act at their own site (an admin without a site acts everywhere).
-A kiosk issues tickets at its site and may cancel the tickets it issued (a
-failed print); a counter keypad works its own counters only; a display only
-watches.
+A kiosk issues tickets at its site and may cancel a ticket only for the reason
+it has that right: the ticket it just issued did not print. So only its own,
+still waiting and never called, issued within `KIOSK_CANCEL_WINDOW` (which
+covers a print failure and a kiosk settling an unanswered issue after a short
+loss of the network). A counter keypad works its own counters only; a display
+only watches.
+A satisfaction rating comes only from the faces at the counter (the keypad of
+the ticket's counter), so no officer can rate their own service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from antrean.vocabulary import DeviceKind, Role
+from antrean.vocabulary import DeviceKind, Role, TicketStatus
 from server.engine.commands import Actor
 from server.engine.errors import QueueError
-from server.store.models import Ticket
+from server.engine.model import Ticket
 
 
 class Action(StrEnum):
@@ -24,6 +31,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
+    RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Caller:
 
 
 USER_ACTIONS = {
-    Role.ADMIN: set(Action),
+    Role.ADMIN: set(Action) - {Action.RATE},
     Role.SUPERVISOR: {
         Action.VIEW,
         Action.ISSUE,
@@ -68,9 +76,13 @@ DEVICE_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.RATE,
     },
     DeviceKind.DISPLAY: {Action.VIEW},
 }
+
+
+KIOSK_CANCEL_WINDOW = timedelta(minutes=15)
 
 
 def allowed(
@@ -79,6 +91,7 @@ def allowed(
     site_id: int,
     counter: int | None = None,
     ticket: Ticket | None = None,
+    now: datetime | None = None,
 ) -> bool:
     if caller.site_id is not None and caller.site_id != site_id:
         return False
@@ -87,14 +100,31 @@ def allowed(
     if caller.device_kind is None or action not in DEVICE_ACTIONS[caller.device_kind]:
         return False
     if caller.device_kind is DeviceKind.KIOSK and action is Action.CANCEL:
-        return ticket is not None and ticket.device_id == caller.device_id
+        return _kiosk_may_cancel(caller, ticket, now)
     if caller.device_kind is DeviceKind.COUNTER and action in {
         Action.OPERATE,
         Action.MANAGE_COUNTER,
         Action.CANCEL,
+        Action.RATE,
     }:
         return counter is not None and counter in caller.counters
     return True
+
+
+def _kiosk_may_cancel(caller: Caller, ticket: Ticket | None, now: datetime | None) -> bool:
+    return (
+        ticket is not None
+        and now is not None
+        and ticket.device_id == caller.device_id
+        and ticket.status is TicketStatus.WAITING
+        and ticket.call_count == 0
+        and now - ticket.issued_at <= KIOSK_CANCEL_WINDOW
+    )
+
+
+def usable_counters(caller: Caller, site_id: int, numbers: list[int]) -> list[int]:
+    """The counters of a site this caller may work, of those given, in order."""
+    return [n for n in numbers if allowed(caller, Action.OPERATE, site_id, counter=n)]
 
 
 def authorize(
@@ -103,6 +133,13 @@ def authorize(
     site_id: int,
     counter: int | None = None,
     ticket: Ticket | None = None,
+    now: datetime | None = None,
 ) -> None:
-    if not allowed(caller, action, site_id, counter, ticket):
-        raise QueueError("forbidden", {"action": action.value})
+    if not allowed(caller, action, site_id, counter, ticket, now):
+        details: dict[str, Any] = {"action": action.value}
+        if caller.device_kind is DeviceKind.KIOSK and action is Action.CANCEL:
+            minutes = int(KIOSK_CANCEL_WINDOW.total_seconds() // 60)
+            details["rule"] = (
+                f"a kiosk cancels only a waiting ticket it issued in the last {minutes} minutes"
+            )
+        raise QueueError("forbidden", details)

@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 # Without the background-networking flags Chromium keeps trying to reach
 # outside hosts, which a closed office network (and CI) refuses.
@@ -58,3 +61,23 @@ def picture_path(name: str, fallback: Path) -> Path:
         PICTURES.mkdir(parents=True, exist_ok=True)
         return PICTURES / name
     return fallback / name
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@contextmanager
+def browser_page(width: int = 1366, height: int = 860) -> Iterator[Any]:
+    """A Playwright page in Debian's Chromium (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else chromium(),
+            args=[flag for flag in FLAGS if flag != "--headless"],
+        )
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            yield context.new_page()
+        finally:
+            browser.close()

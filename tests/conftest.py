@@ -76,10 +76,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def make_demo_database(url: str) -> Database:
     db = Database(url)
     upgrade(db)
-    with db.transaction() as session:
-        create_site(session, demo_spec())
-        add_user(session, "admin", DEMO_PASSWORD, Role.ADMIN)
-        add_user(session, "petugas", DEMO_PASSWORD, Role.OFFICER, "demo")
+    with db.writing() as work:
+        create_site(work, demo_spec())
+        add_user(work, "admin", DEMO_PASSWORD, Role.ADMIN)
+        add_user(work, "petugas", DEMO_PASSWORD, Role.OFFICER, "demo")
     return db
 
 

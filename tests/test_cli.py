@@ -122,7 +122,7 @@ def test_bad_arguments_say_why(env: dict[str, str]) -> None:
 
 
 def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> None:
-    """The main job: server, simulated kiosk and officers, for a few seconds."""
+    """The main job: server, simulated kiosk and keypads, for a few seconds."""
     done = subprocess.run(
         [*ANTREAN, "demo", "--port", str(_free_port()), "--seconds", "10", "--speed", "6"],
         env=env,
@@ -134,6 +134,10 @@ def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> No
     assert "demo office 'demo' created" in done.stdout
     assert "kiosk    printed" in done.stdout, done.stdout
     assert "memanggil" in done.stdout, "an officer called someone"
+    assert "LCD [L" in done.stdout, "on a keypad, whose LCD showed the call"
     pictures = list((tmp_path / "data" / "kiosk-output").glob("ticket-*.png"))
     assert pictures, "every printed ticket is also a picture"
     assert (tmp_path / "data" / "kiosk-output" / "printer.bin").stat().st_size > 0
+    assert "display  browser wall (a smart TV): open http" in done.stdout
+    assert "display  shows" in done.stdout, "the wall showed a call"
+    assert list((tmp_path / "data" / "display-output").glob("frame-*.png"))

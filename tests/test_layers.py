@@ -3,7 +3,9 @@
 The shared package (`antrean`) is what a device Pi installs without the
 server, so it imports no program; the device programs import the shared
 package only; the server imports no device; only the launcher imports them
-all. Imports between modules form no circle.
+all. Inside the server, the queue rules (`server.engine`) know nothing of
+storage, and storage (`server.store`) knows only the engine's plain types.
+Imports between modules form no circle.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ def _graph() -> dict[str, set[str]]:
 
 
 GRAPH = _graph()
+# What the store may import of the engine: the plain types it maps to tables.
+STORE_MAY_IMPORT_FROM_ENGINE = {"server.engine.model", "server.engine.schedule"}
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
 
 
 @pytest.mark.parametrize("package", sorted(MAY_IMPORT))
@@ -81,6 +89,49 @@ def test_a_package_imports_only_what_it_may(package: str) -> None:
         for imported in imports
         if imported.split(".")[0] not in MAY_IMPORT[package]
     )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_engine_imports_nothing_of_the_server_but_itself() -> None:
+    wrong = sorted(
+        f"{module} imports {imported}"
+        for module, imports in GRAPH.items()
+        if _within(module, "server.engine")
+        for imported in imports
+        if _within(imported, "server") and not _within(imported, "server.engine")
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_store_imports_only_the_engines_plain_types() -> None:
+    wrong = sorted(
+        f"{module} imports {imported}"
+        for module, imports in GRAPH.items()
+        if _within(module, "server.store")
+        for imported in imports
+        if _within(imported, "server")
+        and not _within(imported, "server.store")
+        and not any(_within(imported, allowed) for allowed in STORE_MAY_IMPORT_FROM_ENGINE)
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+# The one connection outside the store: PostgreSQL's LISTEN, which waits for
+# notices on the event loop and runs no statement of the schema.
+TALKS_TO_THE_DATABASE = {"server.realtime.postgres"}
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "sqlite3", "psycopg")
+
+
+def test_only_the_store_talks_to_the_database() -> None:
+    wrong = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            module = _module_name(path)
+            if _within(module, "server.store") or module in TALKS_TO_THE_DATABASE:
+                continue
+            for imported in sorted(_imports(path)):
+                if imported.split(".")[0] in DATABASE_LIBRARIES:
+                    wrong.append(f"{module} imports {imported}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -11,7 +11,7 @@ from escpos.printer import Network
 from kiosk.settings import NetworkPrinterSettings
 
 
-class ClosingNetwork(Network):
+class ClosingNetwork(Network):  # type: ignore[misc]  # python-escpos ships no types
     """python-escpos's Network printer, but a failed connection closes its socket.
 
     python-escpos 3.1 drops the socket of a failed attempt without closing it;
@@ -24,7 +24,7 @@ class ClosingNetwork(Network):
         try:
             self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except OSError as error:
-            self.device = None
+            self.device = None  # type: ignore[assignment]  # python-escpos: None is "closed"
             if raise_not_found:
                 raise DeviceNotFoundError(
                     f"cannot reach the printer at {self.host}:{self.port}: {error}"

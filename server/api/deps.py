@@ -37,8 +37,8 @@ def get_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise QueueError("not_authenticated")
-    with operations.db.reading() as session:
-        return caller_for_token(session, credentials.credentials, operations.clock())
+    with operations.db.reading() as work:
+        return caller_for_token(work, credentials.credentials, operations.clock())
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from server.engine.errors import QueueError, error_body
+from server.store.errors import DatabaseUnavailable, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,20 @@ def install(app: FastAPI) -> None:
         problems = [_problem(e) for e in exc.errors()]
         return JSONResponse(error_body("invalid_request", {"problems": problems}), 422)
 
+    app.add_exception_handler(DatabaseUnavailable, _database_down)
+
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "invalid_request")
         body = error_body(code, {"status": exc.status_code, "detail": str(exc.detail)})
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    # A full or read-only card, or a database server that is away: a clear 503, not a 500.
+    code = "storage_unavailable" if isinstance(exc, StorageUnavailable) else "database_unavailable"
+    log.warning("%s %s: %s", request.method, request.url.path, code)
+    return JSONResponse(error_body(code), status_code=503)
 
 
 def _problem(error: Any) -> dict[str, Any]:

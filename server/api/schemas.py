@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from antrean.protocol import CounterNumber, ReasonText, ServiceCode
-from antrean.vocabulary import CounterState, Priority, Role
+from antrean.vocabulary import CounterState, Priority, Role, Satisfaction
 
 RequestId = Annotated[
     str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -36,6 +36,11 @@ class CancelRequest(Retriable):
 
 class TransferRequest(Retriable):
     service: ServiceCode
+    note: ReasonText | None = None
+
+
+class RateRequest(Retriable):
+    satisfaction: Satisfaction
 
 
 class CallRequest(Retriable):
@@ -44,6 +49,7 @@ class CallRequest(Retriable):
 
 class CounterStateRequest(Retriable):
     state: CounterState
+    reason: ReasonText | None = None
 
 
 class Credentials(Body):

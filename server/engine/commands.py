@@ -1,28 +1,47 @@
 """The queue's commands: issue, call, recall, start, finish, no-show, requeue,
-transfer, cancel, expire and counter state.
+transfer, cancel, expire, counter state and the citizen's rating.
 
-Each runs inside the caller's transaction, changes state through the
-repository and appends one event per change. A refusal raises QueueError
-before the caller commits, so nothing half-done is ever stored.
+Each runs inside the caller's transaction: it loads what it needs through the
+repository, changes the engine's objects, and records one event per change,
+which saves the changed ticket and counter with it. A refusal raises
+QueueError before the caller commits, so nothing half-done is ever stored.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from antrean.vocabulary import Channel, CounterState, EventType, Priority, TicketStatus
+from antrean.vocabulary import (
+    Channel,
+    CounterState,
+    EventType,
+    Priority,
+    Satisfaction,
+    TicketStatus,
+)
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_day, local_time, require_aware
 from server.engine.errors import QueueError
+from server.engine.model import (
+    AT_COUNTER,
+    NEW,
+    Counter,
+    Event,
+    Service,
+    Site,
+    Ticket,
+    TicketFacts,
+)
 from server.engine.policy import call_order, next_streak
 from server.engine.repository import QueueRepository
-from server.engine.views import make_ticket_view
-from server.store.models import Counter, Event, Service, Site, Ticket, new_row
 
 MAX_NUMBER = 999
+# A rating belongs to the visit just ended: the citizen presses a face on the
+# way out. Later than this it is more likely someone else's press.
+RATING_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -46,14 +65,14 @@ def find_site(repo: QueueRepository, code: str) -> Site:
 
 def find_service(repo: QueueRepository, site: Site, code: str) -> Service:
     wanted = code.strip().upper()
-    for service in repo.services(_id(site)):
+    for service in repo.services(site.id):
         if service.code == wanted:
             return service
     raise QueueError("service_not_found", {"service": code})
 
 
 def find_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
-    for counter in repo.counters(_id(site)):
+    for counter in repo.counters(site.id):
         if counter.number == number:
             return counter
     raise QueueError("counter_not_found", {"counter": number})
@@ -66,11 +85,6 @@ def find_ticket(repo: QueueRepository, ticket_id: int, lock: bool = True) -> Tic
     return ticket
 
 
-def _id(row: Site | Service | Counter | Ticket) -> int:
-    assert row.id is not None, "row must be stored before use"
-    return row.id
-
-
 def record(
     repo: QueueRepository,
     site: Site,
@@ -79,30 +93,41 @@ def record(
     actor: Actor,
     ticket: Ticket | None = None,
     counter: Counter | None = None,
-    **data: Any,
+    **details: Any,
 ) -> Event:
+    """Save the ticket and counter a change touched, and append its event."""
     if ticket is not None:
-        ticket_counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
-        data["ticket"] = make_ticket_view(
-            ticket,
-            repo.service(ticket.service_id).code,
-            ticket_counter.number if ticket_counter else None,
-        ).model_dump(mode="json")
+        repo.save(ticket)
     if counter is not None:
-        data["counter"] = counter.number
-    event = new_row(
-        Event,
-        site_id=_id(site),
+        repo.save(counter)
+    event = Event(
+        site_id=site.id,
         seq=repo.next_seq(site),
         type=kind,
         at=require_aware(now),
+        actor=actor.label,
         ticket_id=ticket.id if ticket else None,
         counter_id=counter.id if counter else None,
-        actor=actor.label,
-        data=data,
+        ticket=facts(repo, ticket) if ticket else None,
+        counter=counter.number if counter else None,
+        details=details,
     )
     repo.add(event)
     return event
+
+
+def facts(repo: QueueRepository, ticket: Ticket) -> TicketFacts:
+    """What the event log keeps of a ticket as it now stands."""
+    return TicketFacts(
+        code=ticket.code,
+        service=repo.service(ticket.service_id).code,
+        priority=ticket.priority,
+        status=ticket.status,
+        counter=repo.counter(ticket.counter_id).number if ticket.counter_id else None,
+        issued_at=ticket.issued_at,
+        last_called_at=ticket.last_called_at,
+        call_count=ticket.call_count,
+    )
 
 
 def issue_ticket(
@@ -131,15 +156,15 @@ def issue_ticket(
     today = here.date()
     # Checked before anything changes, and again after allocation in case a
     # concurrent issuer took the last number (the transaction then rolls back).
-    _check_quota(service, repo.issued_count(_id(service), today, service.first_number) + 1)
+    _check_quota(service, repo.issued_count(service.id, today, service.first_number) + 1)
     expire_stale(repo, site, now)
-    number = repo.allocate_number(_id(service), today, service.first_number)
+    number = repo.allocate_number(service.id, today, service.first_number)
     _check_quota(service, number - service.first_number + 1)
-    ticket = new_row(
-        Ticket,
-        site_id=_id(site),
-        service_id=_id(service),
-        origin_service_id=_id(service),
+    ticket = Ticket(
+        id=NEW,
+        site_id=site.id,
+        service_id=service.id,
+        origin_service_id=service.id,
         local_day=today,
         number=number,
         code=f"{service.code}{number:03d}",
@@ -150,7 +175,7 @@ def issue_ticket(
         queued_at=require_aware(now),
         issued_at=require_aware(now),
         device_id=actor.device_id,
-        history=[{"service": service.code, "at": require_aware(now).isoformat()}],
+        history=({"service": service.code, "at": require_aware(now).isoformat()},),
     )
     repo.add(ticket)
     record(repo, site, EventType.ISSUED, now, actor, ticket, None, service=service.code)
@@ -175,9 +200,9 @@ def call_next(
     # Yesterday's ticket still at the counter is expired, not finished today.
     expire_stale(repo, site, now)
     _release_counter(repo, site, counter, now, actor)
-    service_ids = repo.counter_service_ids(_id(counter))
+    service_ids = counter.service_ids
     preference = {service_id: rank for rank, service_id in enumerate(service_ids)}
-    candidates = repo.places(_id(site), local_day(site, now), service_ids)
+    candidates = repo.places(site.id, local_day(site, now), service_ids)
     ordered = call_order(candidates, preference, counter.priority_streak, site.priority_max_in_row)
     for candidate in ordered:
         ticket = repo.claim(candidate.id)
@@ -230,7 +255,7 @@ def start(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = S
 
 def finish(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor = SYSTEM) -> Ticket:
     ticket = find_ticket(repo, ticket_id)
-    _require(ticket, TicketStatus.CALLED, TicketStatus.SERVING)
+    _require(ticket, *sorted(AT_COUNTER))
     _finish(repo, repo.site_by_id(ticket.site_id), ticket, now, actor)
     return ticket
 
@@ -258,11 +283,16 @@ def requeue(repo: QueueRepository, ticket_id: int, now: datetime, actor: Actor =
 
 
 def transfer(
-    repo: QueueRepository, ticket_id: int, service_code: str, now: datetime, actor: Actor = SYSTEM
+    repo: QueueRepository,
+    ticket_id: int,
+    service_code: str,
+    now: datetime,
+    actor: Actor = SYSTEM,
+    note: str | None = None,
 ) -> Ticket:
     """Send a citizen on to another service; they keep their code and their place."""
     ticket = find_ticket(repo, ticket_id)
-    _require(ticket, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+    _require(ticket, TicketStatus.WAITING, *sorted(AT_COUNTER))
     site = repo.site_by_id(ticket.site_id)
     _require_today(site, ticket, now)
     target = find_service(repo, site, service_code)
@@ -272,20 +302,21 @@ def transfer(
         raise QueueError("same_service", {"service": target.code})
     source = repo.service(ticket.service_id)
     counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
-    ticket.service_id = _id(target)
+    ticket.service_id = target.id
     ticket.status = TicketStatus.WAITING
     ticket.counter_id = None
-    ticket.history = [
+    ticket.history = (
         *ticket.history,
         {
             "service": target.code,
             "at": require_aware(now).isoformat(),
             "from_counter": counter.number if counter else None,
+            **({"note": note} if note else {}),
         },
-    ]
+    )
     record(
         repo, site, EventType.TRANSFERRED, now, actor, ticket, counter,
-        from_service=source.code, to_service=target.code,
+        from_service=source.code, to_service=target.code, **({"note": note} if note else {}),
     )
     return ticket
 
@@ -313,7 +344,7 @@ def cancel(
 
 def expire_stale(repo: QueueRepository, site: Site, now: datetime) -> list[Ticket]:
     """Close every ticket left open from an earlier local day."""
-    stale = repo.unfinished_before(_id(site), local_day(site, now))
+    stale = repo.unfinished_before(site.id, local_day(site, now))
     for ticket in stale:
         ticket.status = TicketStatus.EXPIRED
         ticket.expired_at = require_aware(now)
@@ -328,12 +359,45 @@ def set_counter_state(
     state: CounterState,
     now: datetime,
     actor: Actor = SYSTEM,
+    reason: str | None = None,
 ) -> Counter:
     counter = find_counter(repo, site, counter_number)
     if counter.state != state:
         counter.state = state
-        record(repo, site, EventType.COUNTER_CHANGED, now, actor, None, counter, state=state.value)
+        extra = {"reason": reason} if reason else {}
+        record(
+            repo, site, EventType.COUNTER_CHANGED, now, actor, None, counter,
+            state=state.value, **extra,
+        )
     return counter
+
+
+def rate(
+    repo: QueueRepository,
+    ticket_id: int,
+    satisfaction: Satisfaction,
+    now: datetime,
+    actor: Actor = SYSTEM,
+) -> Ticket:
+    """The citizen's satisfaction with a visit that has just ended; once per ticket."""
+    ticket = find_ticket(repo, ticket_id)
+    if ticket.satisfaction is not None:
+        raise QueueError("already_rated", {"ticket": ticket_id})
+    finished = ticket.finished_at
+    if ticket.status != TicketStatus.DONE or finished is None:
+        raise QueueError("rating_closed", {"ticket": ticket_id, "status": ticket.status.value})
+    if not finished <= require_aware(now) <= finished + RATING_WINDOW:
+        raise QueueError(
+            "rating_closed",
+            {"ticket": ticket_id, "window_seconds": int(RATING_WINDOW.total_seconds())},
+        )
+    ticket.satisfaction = satisfaction
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id else None
+    record(
+        repo, repo.site_by_id(ticket.site_id), EventType.RATED, now, actor, ticket, counter,
+        satisfaction=satisfaction.value, score=satisfaction.score,
+    )
+    return ticket
 
 
 def _open_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
@@ -346,7 +410,7 @@ def _open_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
 def _release_counter(
     repo: QueueRepository, site: Site, counter: Counter, now: datetime, actor: Actor
 ) -> None:
-    current = repo.at_counter(_id(counter), lock=True)
+    current = repo.at_counter(counter.id, lock=True)
     if current is not None:
         _finish(repo, site, current, now, actor)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from antrean.refusals import REASONS, Reason
 
+__all__ = ["REASONS", "QueueError", "Reason", "error_body"]
+
 
 @dataclass
 class QueueError(Exception):

@@ -13,14 +13,13 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from antrean.vocabulary import Priority
-from server.store.models import Ticket
 
 
 class InLine(Protocol):
     """A waiting ticket, whole or just its place in line."""
 
     @property
-    def id(self) -> int | None: ...
+    def id(self) -> int: ...
 
     @property
     def service_id(self) -> int: ...
@@ -54,5 +53,5 @@ def call_order(
     return priority + normal
 
 
-def next_streak(streak: int, called: Ticket) -> int:
+def next_streak(streak: int, called: InLine) -> int:
     return streak + 1 if called.priority.is_priority else 0

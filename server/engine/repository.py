@@ -1,27 +1,20 @@
 """What the queue rules need from storage, and nothing more.
 
-One repository instance lives inside one transaction. The SQL implementation
-takes the locks that make number allocation and call-next safe under races;
-the in-memory one serves property tests of the rules themselves.
+One repository lives inside one transaction (the store's unit of work). It
+hands out engine objects, one object per row for the whole transaction, and
+takes the locks that make number allocation and call-next safe under races.
+A rule changes objects in memory and then saves them: `save` writes the
+columns that changed since the object was loaded or last saved, at once, so
+every later read in the transaction sees them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
-from typing import NamedTuple, Protocol
+from datetime import date
+from typing import Protocol
 
-from antrean.vocabulary import Priority
-from server.store.models import Counter, Event, Service, Site, Ticket
-
-
-class Place(NamedTuple):
-    """A waiting ticket's place in line: all that the call order looks at."""
-
-    id: int
-    service_id: int
-    priority: Priority
-    queued_at: datetime
+from server.engine.model import Counter, Event, Place, Service, Site, Ticket
 
 
 class QueueRepository(Protocol):
@@ -33,13 +26,11 @@ class QueueRepository(Protocol):
 
     def service(self, service_id: int) -> Service: ...
 
-    def counters(self, site_id: int) -> list[Counter]: ...
+    def counters(self, site_id: int) -> list[Counter]:
+        """The site's counters, each with the services it serves."""
+        ...
 
     def counter(self, counter_id: int) -> Counter: ...
-
-    def counter_service_ids(self, counter_id: int) -> list[int]:
-        """Service ids this counter serves, most preferred first."""
-        ...
 
     def allocate_number(self, service_id: int, local_day: date, first_number: int) -> int:
         """Take the next number of a service's day; holds that row until commit."""
@@ -78,16 +69,24 @@ class QueueRepository(Protocol):
         """Counters with a ticket of that day called to them or being served."""
         ...
 
-    def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]: ...
-
-    def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
-        """Seconds spent at the counter by finished tickets, oldest first."""
+    def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
+        """Tickets of earlier days still open, oldest first."""
         ...
 
-    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]: ...
+    def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
+        """Seconds spent at the counter by the latest finished tickets, oldest first."""
+        ...
+
+    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
+        """Tickets of that day still at or last seen at a counter, latest call first."""
+        ...
 
     def add(self, item: Ticket | Event) -> None:
-        """Store a new row and give it its id."""
+        """Store a new ticket (which gets its id) or append an event."""
+        ...
+
+    def save(self, item: Site | Service | Counter | Ticket) -> None:
+        """Write what changed on a loaded object since it was loaded or last saved."""
         ...
 
     def next_seq(self, site: Site) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -95,11 +95,13 @@ def effective(site: Schedule, service: Schedule | None) -> Schedule:
     )
 
 
-def _at(day: date, moment: time, tz: object) -> datetime:
-    return datetime.combine(day, moment, tzinfo=tz)  # type: ignore[arg-type]
+def _at(day: date, moment: time, tz: tzinfo | None) -> datetime:
+    return datetime.combine(day, moment, tzinfo=tz)
 
 
-def issuing_windows(schedule: Schedule, day: date, tz: object) -> list[tuple[datetime, datetime]]:
+def issuing_windows(
+    schedule: Schedule, day: date, tz: tzinfo | None
+) -> list[tuple[datetime, datetime]]:
     """The local intervals of one day in which tickets may be issued."""
     if day in schedule.closed_dates:
         return []

@@ -18,9 +18,9 @@ from antrean.vocabulary import CounterState, Priority
 from server.engine import estimate
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_time
+from server.engine.model import Counter, Event, Place, Service, Site, Ticket, TicketFacts
 from server.engine.policy import call_order
-from server.engine.repository import Place, QueueRepository
-from server.store.models import Counter, Event, Service, Site, Ticket
+from server.engine.repository import QueueRepository
 
 RECENT_CALLS = 10
 # Enough recent calls to find a paused counter's last citizen and the priority
@@ -29,10 +29,10 @@ RECENT_CALLS_FOR_ESTIMATE = 10
 
 
 def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
-    # Built from a stored ticket whose columns already have the wire types:
+    # Built from a loaded ticket whose fields already have the wire types:
     # validating them again costs more than everything else here.
     return TicketView.model_construct(
-        id=ticket.id or 0,
+        id=ticket.id,
         code=ticket.code,
         service=service_code,
         priority=ticket.priority,
@@ -48,13 +48,9 @@ class SiteIndex:
     """Services and counters of one site, looked up by id once per read."""
 
     def __init__(self, repo: QueueRepository, site: Site) -> None:
-        assert site.id is not None
         self.site = site
         self.services = {s.id: s for s in repo.services(site.id)}
         self.counters = {c.id: c for c in repo.counters(site.id)}
-        self.served_by = {
-            c.id: repo.counter_service_ids(c.id) for c in self.counters.values() if c.id
-        }
 
     def ticket_view(self, ticket: Ticket) -> TicketView:
         counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
@@ -72,7 +68,6 @@ class WaitEstimator:
 
     def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
         site = index.site
-        assert site.id is not None
         self.repo = repo
         self.index = index
         self.now = now
@@ -88,7 +83,6 @@ class WaitEstimator:
     def waiting(self) -> list[Ticket]:
         """Everyone waiting at the site today, in arrival order."""
         if self._waiting is None:
-            assert self.index.site.id is not None
             self._waiting = self.repo.waiting(self.index.site.id, self.today)
         return self._waiting
 
@@ -104,7 +98,6 @@ class WaitEstimator:
     def places(self) -> list[Place]:
         """Everyone's place in line at the site today: four columns each, one read."""
         if self._places is None:
-            assert self.index.site.id is not None
             services = [s for s in self.index.services if s is not None]
             self._places = self.repo.places(self.index.site.id, self.today, services)
         return self._places
@@ -112,7 +105,6 @@ class WaitEstimator:
     def is_busy(self, counter: Counter) -> bool:
         if self._busy is None:
             # Every counter of the site at once: one read, however many counters.
-            assert self.index.site.id is not None
             self._busy = self.repo.busy_counters(self.index.site.id, self.today)
         return counter.id in self._busy
 
@@ -131,11 +123,10 @@ class WaitEstimator:
 
     def _gather(self) -> estimate.Office:
         site = self.index.site
-        assert site.id is not None
         calls = self.repo.recent_calls(site.id, self.today, RECENT_CALLS_FOR_ESTIMATE)
         desks = []
         for counter in sorted(self.index.counters.values(), key=lambda c: c.number):
-            services = tuple(self.index.served_by.get(counter.id or 0, []))
+            services = counter.service_ids
             if not services or counter.state == CounterState.CLOSED:
                 continue
             if counter.state == CounterState.PAUSED:
@@ -150,7 +141,7 @@ class WaitEstimator:
             self._waiting if self._waiting is not None else self.places()
         )
         places = [
-            estimate.Place(t.id or 0, t.service_id, t.priority.is_priority, t.queued_at)
+            estimate.Place(t.id, t.service_id, t.priority.is_priority, t.queued_at)
             for t in waiting
         ]
         issued = [(p.service_id, p.priority, p.queued_at) for p in places]
@@ -170,7 +161,7 @@ class WaitEstimator:
         # Usually among the latest calls, read already; else one more read.
         current = next(
             (t for t in calls if t.counter_id == counter.id and t.status.at_counter), None
-        ) or _today_at(self.repo, counter.id or 0, self.today)
+        ) or _today_at(self.repo, counter.id, self.today)
         began = None if current is None else current.started_at or current.last_called_at
         if current is None or began is None:
             return self.now
@@ -187,7 +178,7 @@ class WaitEstimator:
         queue = [t.id for t in self.queue_of(ticket.service_id)]
         if ticket.id not in queue:
             return 0, None
-        wait = estimate.wait_minutes(self.office(), ticket.id or 0)
+        wait = estimate.wait_minutes(self.office(), ticket.id)
         return queue.index(ticket.id), None if wait is None else round(wait, 1)
 
 
@@ -207,7 +198,6 @@ def _today_at(repo: QueueRepository, counter_id: int, today: date) -> Ticket | N
 
 
 def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
-    assert site.id is not None
     index = SiteIndex(repo, site)
     estimator = WaitEstimator(repo, index, now)
     here = local_time(site, now)
@@ -218,19 +208,19 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     ]
     counters = []
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
-        current = _today_at(repo, counter.id or 0, estimator.today)
+        current = _today_at(repo, counter.id, estimator.today)
         counters.append(
             CounterView(
                 number=counter.number,
                 name=counter.name,
                 state=counter.state,
-                services=[index.services[s].code for s in index.served_by.get(counter.id, [])],
+                services=[index.services[s].code for s in counter.service_ids],
                 current=index.ticket_view(current) if current else None,
             )
         )
     calls = [
         CallView(
-            ticket_id=t.id or 0,
+            ticket_id=t.id,
             code=t.code,
             service=index.services[t.service_id].code,
             counter=index.counters[t.counter_id].number,
@@ -245,7 +235,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
         site=SiteInfo(
             code=site.code,
             name=site.name,
-            address_lines=site.address_lines,
+            address_lines=list(site.address_lines),
             timezone=site.timezone,
             local_day=here.date(),
             local_time=here,
@@ -256,7 +246,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
         counters=counters,
         waiting=[index.ticket_view(t) for t in estimator.waiting],
         recent_calls=calls,
-        announcements=site.announcements,
+        announcements=list(site.announcements),
     )
 
 
@@ -267,7 +257,6 @@ def _service_state(
     service: Service,
     here: datetime,
 ) -> ServiceState:
-    assert service.id is not None
     state = opening_rules.opening(
         opening_rules.effective(index.site.schedule, service.schedule), here
     )
@@ -314,15 +303,27 @@ def ticket_status(repo: QueueRepository, ticket: Ticket, now: datetime) -> Ticke
 
 def event_view(site_code: str, event: Event) -> EventView:
     """An event as a delta; it carries the ticket as it was right after the change."""
-    data = dict(event.data)
-    ticket = data.pop("ticket", None)
-    counter = data.pop("counter", None)
     return EventView(
         seq=event.seq,
         site=site_code,
         type=event.type,
         at=event.at,
-        ticket=TicketView.model_validate(ticket) if ticket else None,
-        counter=counter,
-        data=data,
+        ticket=_facts_view(event.ticket_id, event.ticket) if event.ticket else None,
+        counter=event.counter,
+        data=dict(event.details),
+    )
+
+
+def _facts_view(ticket_id: int | None, facts: TicketFacts) -> TicketView:
+    # The facts are typed already, as make_ticket_view's ticket is.
+    return TicketView.model_construct(
+        id=ticket_id or 0,
+        code=facts.code,
+        service=facts.service,
+        priority=facts.priority,
+        status=facts.status,
+        counter=facts.counter,
+        issued_at=facts.issued_at,
+        called_at=facts.last_called_at,
+        call_count=facts.call_count,
     )

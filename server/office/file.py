@@ -247,7 +247,7 @@ def parse_office_file(text: str, path: Path | None = None) -> OfficeFile:
     except ValidationError as error:
         raise OfficeFileError(
             explain(error, "the office file is not valid", path or Path(where), text, data,
-                    environment=False)
+                    environment=False, noun="key")
         ) from None
 
 
@@ -314,7 +314,8 @@ def _time_of(text: str) -> time:
     parts = text.strip().replace(".", ":").split(":")
     if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
         raise ValueError(f"not a time of day: {text!r}")
-    return time(*(int(p) for p in parts))
+    hour, minute, *rest = (int(p) for p in parts)
+    return time(hour, minute, rest[0] if rest else 0)
 
 
 def _own_hours(schedule: Schedule | None) -> Hours | None:
@@ -365,4 +366,5 @@ def _number(value: float) -> str:
 
 def spec_summary(spec: SiteSpec) -> dict[str, Any]:
     """A plain view of a spec, for comparing two of them."""
-    return json.loads(OfficeFile.from_spec(spec).model_dump_json())
+    summary: dict[str, Any] = json.loads(OfficeFile.from_spec(spec).model_dump_json())
+    return summary

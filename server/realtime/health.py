@@ -12,12 +12,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, update
-
 from antrean.health import DeviceHealth
 from antrean.tasks import cancel_and_wait
+from server.store import accounts
 from server.store.database import Database
-from server.store.models import Device
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +33,18 @@ def store_device_health(db: Database, sightings: dict[int, Sighting]) -> None:
     """Write `last_seen_at` and, where a report came, `health` for each device."""
     if not sightings:
         return
-    table = Device.__table__
-    with db.transaction() as session:
-        # One statement for the whole room: a reconnect storm is hundreds of rows.
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("device_id"))
-            .where(or_(table.c.last_seen_at.is_(None), table.c.last_seen_at < bindparam("seen")))
-            .values(last_seen_at=bindparam("seen")),
-            [{"device_id": i, "seen": s.seen_at} for i, s in sightings.items()],
+    reports = {
+        device_id: {
+            **sighting.health.model_dump(mode="json"),
+            "reported_at": sighting.reported_at.isoformat(),
+        }
+        for device_id, sighting in sightings.items()
+        if sighting.health is not None and sighting.reported_at is not None
+    }
+    with db.writing() as work:
+        accounts.record_sightings(
+            work, {device_id: s.seen_at for device_id, s in sightings.items()}, reports
         )
-        for device_id, sighting in sightings.items():
-            if sighting.health is not None and sighting.reported_at is not None:
-                health = {
-                    **sighting.health.model_dump(mode="json"),
-                    "reported_at": sighting.reported_at.isoformat(),
-                }
-                session.execute(
-                    update(table).where(table.c.id == device_id).values(health=health)
-                )
 
 
 class HealthRecorder:

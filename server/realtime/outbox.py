@@ -3,8 +3,11 @@
 The hub only ever appends here (it never waits for a socket). When more deltas
 wait than the limit allows, they are thrown away and replaced by one request
 for a fresh snapshot: a device that fell behind catches up in one step instead
-of replaying a backlog. Answers and errors are never thrown away; if even those
-pile up, the device is not reading at all and the connection is ended.
+of replaying a backlog. Answers and errors are never thrown away: when too many
+wait, the socket's reader stops taking the device's frames until the writer
+has sent some (`room`), so a device that sends a burst and reads its answers
+is slowed down, not dropped. One that stops reading altogether stalls the
+writer, and the watchdog ends it.
 """
 
 from __future__ import annotations
@@ -38,10 +41,6 @@ class Close:
 Item = str | Delta | SnapshotWanted | Close
 
 
-class OutboxFull(Exception):
-    """The device stopped reading its answers."""
-
-
 class Outbox:
     def __init__(self, delta_limit: int = 256, frame_limit: int = 64) -> None:
         self.delta_limit = delta_limit
@@ -51,6 +50,7 @@ class Outbox:
         self._frames = 0
         self._snapshot_waiting = False
         self._waiter: asyncio.Future[None] | None = None
+        self._room_waiter: asyncio.Future[None] | None = None
         self.resyncs = 0
 
     def __len__(self) -> int:
@@ -68,8 +68,7 @@ class Outbox:
         self._wake()
 
     def put_frame(self, frame: str) -> None:
-        if self._frames >= self.frame_limit:
-            raise OutboxFull(f"{self._frames} answers wait unread")
+        """An answer or error; never thrown away (`room` keeps their number bounded)."""
         self._items.append(frame)
         self._frames += 1
         self._wake()
@@ -91,6 +90,15 @@ class Outbox:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    async def room(self) -> None:
+        """Wait until fewer than `frame_limit` answers wait to go out."""
+        while self._frames >= self.frame_limit:
+            self._room_waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._room_waiter
+            finally:
+                self._room_waiter = None
+
     async def get(self) -> Item:
         while not self._items:
             self._waiter = asyncio.get_running_loop().create_future()
@@ -105,4 +113,7 @@ class Outbox:
             self._snapshot_waiting = False
         elif isinstance(item, str):
             self._frames -= 1
+            waiter = self._room_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
         return item

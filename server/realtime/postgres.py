@@ -6,6 +6,9 @@ puts them in `seq` order (the NOTIFYs of two processes can cross) and fills any
 gap from the database. An event too big for one NOTIFY travels as its site and
 `seq` only, and the listeners read it from the events table. After the
 listening connection drops, the hub looks in the database for what it missed.
+
+The same connection listens for revocations (`server.auth.announce_revoked`),
+so a revoked device is cut off on every process at once.
 """
 
 from __future__ import annotations
@@ -15,17 +18,19 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from antrean.protocol import EventView
 from antrean.tasks import cancel_and_wait
+from server.auth import ACCESS_CHANNEL
 from server.realtime.hub import Hub
 from server.store.database import Database
+from server.store.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +46,19 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 class PostgresFanout:
-    def __init__(self, db: Database, hub: Hub, channel: str = CHANNEL) -> None:
+    def __init__(
+        self, db: Database, hub: Hub, channel: str = CHANNEL, access_channel: str = ACCESS_CHANNEL
+    ) -> None:
         if db.is_sqlite:
             raise ValueError("LISTEN/NOTIFY needs a PostgreSQL database")
         self.db = db
         self.hub = hub
         self.channel = channel
+        self.access_channel = access_channel
+        self.on_revoked: Callable[[int], None] | None = None
+        """Called with a revoked device's id."""
+        self.on_listening: Callable[[], None] | None = None
+        """Called each time listening starts again: look for what was missed meanwhile."""
         self.origin = uuid.uuid4().hex[:16]
         self.listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -56,13 +68,7 @@ class PostgresFanout:
     def publish(self, events: list[EventView]) -> None:
         self.hub.publish(events)
         try:
-            with self.db.engine.connect() as connection:
-                for payload in self.payloads(events):
-                    connection.execute(
-                        text("SELECT pg_notify(:channel, :payload)"),
-                        {"channel": self.channel, "payload": payload},
-                    )
-                connection.commit()
+            notify(self.db, self.channel, self.payloads(events))
         except Exception:
             # Committed already: other processes will find it in the database
             # when their hub next sees a gap or reconnects.
@@ -105,11 +111,17 @@ class PostgresFanout:
                     libpq_url(self.db.url), autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {self.channel}")
+                    await connection.execute(f"LISTEN {self.access_channel}")
                     failures = 0
                     self.listening.set()
                     self.hub.catch_up()
+                    if self.on_listening is not None:
+                        self.on_listening()
                     async for notice in connection.notifies():
-                        self.received(notice.payload)
+                        if notice.channel == self.access_channel:
+                            self.access_notice(notice.payload)
+                        else:
+                            self.received(notice.payload)
             except psycopg.Error as error:
                 log.warning("listening for events from other processes failed: %s", error)
             finally:
@@ -128,3 +140,12 @@ class PostgresFanout:
                 self.hub.committed(str(message["site"]), int(message["seq"]))
         except (ValueError, KeyError, TypeError, ValidationError) as error:
             log.warning("unreadable event notice: %s", error)
+
+    def access_notice(self, payload: str) -> None:
+        try:
+            device_id = int(json.loads(payload)["device"])
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("unreadable revocation notice: %s", error)
+            return
+        if self.on_revoked is not None:
+            self.on_revoked(device_id)

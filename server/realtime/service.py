@@ -12,6 +12,7 @@ from functools import partial
 from antrean.messages import CLOSE_NOT_AUTHENTICATED
 from antrean.tasks import cancel_and_wait
 from server.config import ServerSettings
+from server.engine.errors import QueueError
 from server.operations import EventBus, Operations
 from server.realtime.health import HealthRecorder
 from server.realtime.heap import quiet_collector, usual_collector
@@ -23,6 +24,8 @@ from server.realtime.snapshots import Snapshots
 from server.store.database import Database
 
 log = logging.getLogger(__name__)
+
+BUSY_LOG_EVERY = 10.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,15 @@ class Realtime:
         self.snapshots = Snapshots(lambda site: read_snapshot(db, site, operations.clock()), hub)
         self.health = HealthRecorder(db)
         self.sessions: set[DeviceSession] = set()
+        self.awaiting_hello = 0
+        """Sockets accepted whose hello is not yet checked (bounded by ws_max_pending_hellos)."""
+        self.busy_refusals = 0
+        self._busy_logged_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._checks: set[asyncio.Task[None]] = set()
+        if fanout is not None:
+            fanout.on_revoked = self.device_revoked
+            fanout.on_listening = self._check_access_soon
 
     @property
     def bus(self) -> EventBus:
@@ -85,6 +96,17 @@ class Realtime:
             key=lambda c: (c.site, c.label),
         )
 
+    def turned_away(self) -> None:
+        """A socket found every hello slot taken; say so in the log now and then, not each time."""
+        self.busy_refusals += 1
+        now = asyncio.get_running_loop().time()
+        if self._busy_logged_at is None or now - self._busy_logged_at > BUSY_LOG_EVERY:
+            self._busy_logged_at = now
+            log.warning(
+                "%d sockets wait for their hello (the limit): turning new ones away "
+                "(%d so far)", self.awaiting_hello, self.busy_refusals,
+            )
+
     async def start(self) -> None:
         if self.settings.quiet_gc:
             quiet_collector()
@@ -95,9 +117,13 @@ class Realtime:
         self._tasks.append(asyncio.create_task(self._watch(), name="stalled socket watchdog"))
         if self.settings.ws_refresh_seconds > 0:
             self._tasks.append(asyncio.create_task(self._refresh(), name="snapshot refresher"))
+        if self.fanout is None:
+            # No LISTEN/NOTIFY to hear revocations from the command line or another
+            # process: look for them among the open sockets' tokens, cheaply and often.
+            self._tasks.append(asyncio.create_task(self._watch_access(), name="access watch"))
 
     async def stop(self) -> None:
-        await cancel_and_wait(*self._tasks)
+        await cancel_and_wait(*self._tasks, *self._checks)
         self._tasks.clear()
         if self.fanout is not None:
             await self.fanout.stop()
@@ -128,13 +154,48 @@ class Realtime:
                 log.exception("refreshing the sockets failed")
 
     async def refresh_all(self) -> None:
-        sessions = [s for s in self.sessions if s.token is not None]
+        for session in await self.check_access():
+            session.outbox.want_snapshot("refresh")
+
+    async def check_access(self) -> list[DeviceSession]:
+        """Close the sockets whose token no longer works; returns the others."""
+        sessions = [s for s in self.sessions if s.token is not None and not s.ending]
+        if not sessions:
+            return []
         verdicts = await asyncio.to_thread(
             still_valid, self.operations.db, [s.token or "" for s in sessions], self.now()
         )
+        kept = []
         for session, refusal in zip(sessions, verdicts, strict=True):
-            if refusal is not None:
-                log.info("closing %s: %s", session.caller, refusal.code)
-                session.end(refusal_message(refusal), CLOSE_NOT_AUTHENTICATED)
+            if refusal is None:
+                kept.append(session)
             else:
-                session.outbox.want_snapshot("refresh")
+                self._close(session, refusal)
+        return kept
+
+    def device_revoked(self, device_id: int) -> None:
+        """A device was revoked (heard through NOTIFY): cut off its sockets now."""
+        for session in [s for s in self.sessions if s.device_id == device_id]:
+            self._close(session, QueueError("device_revoked"))
+
+    def _close(self, session: DeviceSession, refusal: QueueError) -> None:
+        if not session.ending:
+            log.info("closing %s: %s", session.who(), refusal.code)
+            session.end(refusal_message(refusal), CLOSE_NOT_AUTHENTICATED)
+
+    def _check_access_soon(self) -> None:
+        task = asyncio.create_task(self._checked())
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+
+    async def _checked(self) -> None:
+        try:
+            await self.check_access()
+        except Exception:
+            log.exception("checking the sockets' tokens failed")
+
+    async def _watch_access(self) -> None:
+        period = self.settings.ws_access_check_seconds
+        while True:
+            await asyncio.sleep(period)
+            await self._checked()

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from antrean import __version__
 from antrean.messages import (
-    CLIENT_MESSAGE_TYPES,
     CLOSE_BAD_HELLO,
     CLOSE_FORBIDDEN,
     CLOSE_NOT_AUTHENTICATED,
@@ -31,7 +28,6 @@ from antrean.messages import (
     CommandMessage,
     ErrorMessage,
     HealthReport,
-    Hello,
     Ping,
     Pong,
     Refused,
@@ -39,14 +35,13 @@ from antrean.messages import (
     ResyncRequest,
     Text,
     Welcome,
-    client_message,
     protocol_error,
     protocol_refusal,
 )
-from antrean.protocol import PROTOCOL_VERSION
-from server.engine.errors import REASONS, QueueError
+from server.engine.errors import QueueError
 from server.permissions import Caller
-from server.realtime.outbox import Close, Delta, Outbox, OutboxFull, SnapshotWanted
+from server.realtime.frames import read_frame, read_hello
+from server.realtime.outbox import Close, Delta, Outbox, SnapshotWanted
 from server.realtime.reads import SiteRequired, authenticate
 
 if TYPE_CHECKING:
@@ -56,8 +51,10 @@ log = logging.getLogger(__name__)
 
 CLOSE_INTERNAL_ERROR = 1011  # the device retries soon, as after any loss
 ANSWER_LIMIT = 100
-"""Answers that may wait unread before the device is taken for dead."""
+"""Answers that may wait to go out before the device's next frame is read."""
 CLOSE_FOR_STATUS = {401: CLOSE_NOT_AUTHENTICATED, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND}
+CLOSE_FOR_REFUSAL = {"protocol_mismatch": CLOSE_PROTOCOL_MISMATCH}
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class DeviceSession:
@@ -74,6 +71,8 @@ class DeviceSession:
         self._writer: asyncio.Task[None] | None = None
         self.sending_since: float | None = None
         self.connected_at: datetime | None = None
+        self.ending = False
+        """A refusal is on its way and the socket closes after it."""
 
     @property
     def device_id(self) -> int | None:
@@ -87,12 +86,21 @@ class DeviceSession:
     # Life.
 
     async def run(self) -> None:
-        await self.websocket.accept()
+        # Until its hello is checked a connection is a stranger's: only so many may
+        # wait at once, each holding at most one message of uvicorn's size limit.
+        realtime = self.realtime
+        if realtime.awaiting_hello >= self.settings.ws_max_pending_hellos:
+            await self._turn_away()
+            return
+        realtime.awaiting_hello += 1
         try:
+            await self.websocket.accept()
             if not await self._greet():
                 return
         except WebSocketDisconnect:
             return
+        finally:
+            realtime.awaiting_hello -= 1
         assert self.site is not None
         hub = self.realtime.hub
         hub.subscribe(self.site, self)  # before the snapshot is read: see Snapshots
@@ -115,9 +123,18 @@ class DeviceSession:
 
     def end(self, refused: Refused, close_code: int) -> None:
         """Say why, then close, after whatever is already waiting (a revoked token)."""
-        with contextlib.suppress(OutboxFull):
-            self.outbox.put_frame(refused.model_dump_json())
+        if self.ending:
+            return
+        self.ending = True
+        self.outbox.put_frame(refused.model_dump_json())
         self.outbox.close(close_code, refused.code)
+
+    async def _turn_away(self) -> None:
+        """Busy: accept only to say so; the device tries again shortly, as after any loss."""
+        self.realtime.turned_away()
+        with contextlib.suppress(Exception):
+            await self.websocket.accept()
+            await self.refuse(protocol_refusal("server_busy"), CLOSE_TRY_AGAIN_LATER)
 
     async def refuse(self, refused: Refused, close_code: int) -> None:
         """Say why, then close; before the writer runs (at hello)."""
@@ -136,19 +153,9 @@ class DeviceSession:
             return False
         if message["type"] == "websocket.disconnect":
             return False
-        try:
-            hello = Hello.model_validate_json(message.get("text") or "")
-        except ValidationError as error:
-            code = "hello_first" if _frame_type(message.get("text")) != "hello" else "bad_frame"
-            await self.refuse(
-                protocol_refusal(code, {"problems": _problems(error)}), CLOSE_BAD_HELLO
-            )
-            return False
-        if hello.protocol != PROTOCOL_VERSION:
-            details = {"server": PROTOCOL_VERSION, "device": hello.protocol}
-            await self.refuse(
-                protocol_refusal("protocol_mismatch", details), CLOSE_PROTOCOL_MISMATCH
-            )
+        hello = read_hello(message.get("text"))
+        if isinstance(hello, Refused):
+            await self.refuse(hello, CLOSE_FOR_REFUSAL.get(hello.code, CLOSE_BAD_HELLO))
             return False
         token = hello.token or _bearer(self.websocket)
         if not token:
@@ -193,51 +200,26 @@ class DeviceSession:
     async def _read(self) -> None:
         limit = self.settings.ws_max_frame_bytes
         while True:
+            # Backpressure: while answers pile up unsent, take no more frames. A device
+            # that reads keeps going at the pace it reads; one that does not stalls the
+            # writer, and the watchdog ends it.
+            await self.outbox.room()
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            text = message.get("text")
-            try:
-                if text is None:
-                    self._answer(protocol_error("bad_frame", details={"why": "text frames only"}))
-                elif (len(text) if text.isascii() else len(text.encode())) > limit:
-                    self._answer(protocol_error("frame_too_large", details={"limit": limit}))
-                else:
-                    await self._handle(text)
-            except OutboxFull:
-                log.warning("%s stopped reading its answers; closing", self._who())
-                return
-
-    async def _handle(self, text: str) -> None:
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            self._answer(protocol_error("bad_frame", details={"why": "not JSON"}))
-            return
-        if not isinstance(raw, dict):
-            self._answer(protocol_error("bad_frame", details={"why": "not a JSON object"}))
-            return
-        request_id = raw.get("request_id") if isinstance(raw.get("request_id"), str) else None
-        kind = raw.get("type")
-        if kind not in CLIENT_MESSAGE_TYPES:
-            self._answer(protocol_error("unknown_type", request_id, {"type": str(kind)[:40]}))
-            return
-        try:
-            message = client_message.validate_python(raw)
-        except ValidationError as error:
-            code = "invalid_request" if kind == "command" else "bad_frame"
-            self._answer(_error(code, request_id, {"problems": _problems(error)}))
-            return
-        if isinstance(message, CommandMessage):
-            await self._command(message)
-        elif isinstance(message, ResyncRequest):
-            self.outbox.want_snapshot("resync")
-        elif isinstance(message, HealthReport):
-            self._health(message)
-        elif isinstance(message, Ping):
-            self._answer(Pong(nonce=message.nonce))
-        else:
-            self._answer(protocol_error("already_greeted"))
+            frame = read_frame(message.get("text"), limit)
+            if isinstance(frame, ErrorMessage):
+                self._answer(frame)
+            elif isinstance(frame, CommandMessage):
+                await self._command(frame)
+            elif isinstance(frame, ResyncRequest):
+                self.outbox.want_snapshot("resync")
+            elif isinstance(frame, HealthReport):
+                self._health(frame)
+            elif isinstance(frame, Ping):
+                self._answer(Pong(nonce=frame.nonce))
+            else:
+                self._answer(protocol_error("already_greeted"))
 
     async def _command(self, message: CommandMessage) -> None:
         assert self.caller is not None
@@ -249,9 +231,9 @@ class DeviceSession:
             )
             answer = Result(request_id=message.request_id, status=outcome.status, body=outcome.body)
         except QueueError as refusal:
-            answer = _error(refusal.code, message.request_id, refusal.details)
+            answer = protocol_error(refusal.code, message.request_id, refusal.details)
         except Exception:
-            log.exception("command %s from %s failed", message.command.type, self._who())
+            log.exception("command %s from %s failed", message.command.type, self.who())
             answer = protocol_error("internal_error", message.request_id)
         self._answer(answer)
 
@@ -304,7 +286,7 @@ class DeviceSession:
         return since is not None and now - since > self.settings.ws_send_timeout
 
     def drop(self) -> None:
-        log.warning("%s too slow to take a frame; dropping it", self._who())
+        log.warning("%s too slow to take a frame; dropping it", self.who())
         if self._writer is not None:
             self._writer.cancel()
 
@@ -312,15 +294,8 @@ class DeviceSession:
         if self.device_id is not None:
             self.realtime.health.seen(self.device_id, self.realtime.now())
 
-    def _who(self) -> str:
+    def who(self) -> str:
         return self.caller.label if self.caller else "an unknown device"
-
-
-def _error(code: str, request_id: str | None, details: dict[str, Any]) -> ErrorMessage:
-    reason = REASONS[code]
-    return ErrorMessage(
-        request_id=request_id, code=code, message=Text(id=reason.id, en=reason.en), details=details
-    )
 
 
 def refusal_message(refusal: QueueError) -> Refused:
@@ -333,18 +308,3 @@ def refusal_message(refusal: QueueError) -> Refused:
 def _bearer(websocket: WebSocket) -> str | None:
     scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
     return credentials.strip() or None if scheme.lower() == "bearer" else None
-
-
-def _frame_type(text: str | None) -> str | None:
-    try:
-        raw = json.loads(text or "")
-    except ValueError:
-        return None
-    return raw.get("type") if isinstance(raw, dict) else None
-
-
-def _problems(error: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"where": [str(part) for part in e.get("loc", ())], "what": str(e.get("msg", ""))}
-        for e in error.errors()[:10]
-    ]

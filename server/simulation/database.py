@@ -57,10 +57,8 @@ class OfficeDatabase:
         db = Database(f"sqlite:///{self.template}")
         try:
             upgrade(db)
-            with db.transaction() as session:
-                site = create_site(session, scenario.office.to_spec())
-                assert site.id is not None
-                self.site_id = site.id
+            with db.writing() as work:
+                self.site_id = create_site(work, scenario.office.to_spec()).id
         finally:
             # Closing the last connection folds the WAL into the file: one file to copy.
             db.dispose()

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Literal
 
 from antrean.protocol import (
     CallNextCommand,
@@ -48,6 +49,8 @@ from server.simulation.scenario import Scenario, parse_clock
 from server.store.database import Database
 
 RECENT_SECONDS = 30 * 60
+# What an officer does to the citizen at the counter.
+Step = Literal["recall", "finish", "no_show"]
 
 
 @dataclass
@@ -310,9 +313,9 @@ class Day:
         officer.current = None
         self._ready(officer)
 
-    def _step(self, officer: _Officer, record: TicketRecord, kind: str) -> None:
+    def _step(self, officer: _Officer, record: TicketRecord, kind: Step) -> None:
         assert record.ticket_id is not None
-        self.execute(officer.caller, TicketCommand(type=kind, ticket_id=record.ticket_id))  # type: ignore[arg-type]
+        self.execute(officer.caller, TicketCommand(type=kind, ticket_id=record.ticket_id))
 
     def _finish_current(self, officer: _Officer) -> None:
         if officer.current is not None:

@@ -251,7 +251,7 @@ def parse_scenario(text: str, path: Path | None = None) -> Scenario:
     except ValidationError as error:
         raise ScenarioError(
             explain(error, "the scenario is not valid", path or Path(where), text, data,
-                    environment=False)
+                    environment=False, noun="key")
         ) from None
     if isinstance(parsed.office, str):
         office_path = Path(parsed.office)

@@ -1,1 +1,1 @@
-"""Tables, database connection, migrations and the SQL repository."""
+"""Storage: tables, migrations, statements and the unit of work the engine runs on."""

@@ -3,7 +3,8 @@
 SQLite runs in WAL mode with `synchronous=FULL`, so a ticket the kiosk has
 printed survives a power cut; every write transaction starts with
 `BEGIN IMMEDIATE` so two writers queue at the door instead of failing halfway.
-PostgreSQL uses row locks taken by the repository.
+PostgreSQL uses row locks taken by the unit of work's statements. Every
+transaction is a `UnitOfWork` on one pooled driver connection.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+
+from server.store.connection import Connection, translated_errors
+from server.store.unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -44,47 +47,47 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One write transaction: commit on success, roll back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            if self.is_sqlite:
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    @property
+    def file(self) -> Path | None:
+        """The SQLite database's file; None for a server database or one in memory."""
+        name = make_url(self.url).database if self.is_sqlite else None
+        return Path(name) if name and name != ":memory:" else None
 
     @contextmanager
-    def driver_transaction(self) -> Iterator[Any]:
-        """One write transaction on a pooled driver connection, for the queue's
-        commands: no ORM session to set up and tear down around a dozen statements."""
-        pooled = self.engine.raw_connection()
-        try:
-            connection = pooled.driver_connection
-            if self.is_sqlite:
-                connection.execute("BEGIN IMMEDIATE")
+    def writing(self) -> Iterator[UnitOfWork]:
+        """One write transaction: commit on success, roll back on any error.
+
+        SQLite takes its write lock at once (`BEGIN IMMEDIATE`); PostgreSQL
+        takes row locks as the statements need them.
+        """
+        with self._connection() as connection, connection.writing():
+            work = UnitOfWork(connection, writable=True)
             try:
-                yield connection
-                connection.commit()
+                yield work
+                work.commit()
             except BaseException:
                 connection.rollback()
                 raise
-        finally:
-            pooled.close()
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self) -> Iterator[UnitOfWork]:
         """A read-only transaction: one consistent view, nothing written."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            if self.is_sqlite:
-                session.connection().exec_driver_sql("BEGIN")
+        with self._connection() as connection:
+            connection.begin_reading()
             try:
-                yield session
+                yield UnitOfWork(connection, writable=False)
             finally:
-                session.rollback()
+                connection.rollback()
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A pooled driver connection, given back afterwards."""
+        with translated_errors():
+            pooled = self.engine.raw_connection()
+        try:
+            yield Connection(pooled.driver_connection, self.engine.dialect)
+        finally:
+            pooled.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from server.store.connection import translated_errors
 from server.store.database import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,7 +22,10 @@ def alembic_config(db: Database) -> Config:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    command.upgrade(alembic_config(db), revision)
+    """Bring the schema to `revision`. A database that cannot be reached or written
+    raises the store's DatabaseUnavailable (StorageUnavailable)."""
+    with translated_errors():
+        command.upgrade(alembic_config(db), revision)
 
 
 def downgrade(db: Database, revision: str) -> None:

@@ -1,17 +1,18 @@
-"""The tables. Timestamps are UTC; `local_day` is the office's own date."""
+"""The tables. Timestamps are UTC; `local_day` is the office's own date.
+
+These SQLModel classes declare the schema (and Alembic compares the
+migrations with them); the store's statements are built on their tables
+(`statements.py`) and hand out the engine's own objects, not these.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from antrean.vocabulary import (
@@ -21,9 +22,9 @@ from antrean.vocabulary import (
     EventType,
     Priority,
     Role,
+    Satisfaction,
     TicketStatus,
 )
-from server.engine.schedule import Schedule
 from server.store.types import UTCDateTime
 
 
@@ -41,40 +42,15 @@ def _enum_column(kind: type[StrEnum], default: Any = ...) -> Any:
     return Field(default=default, sa_type=column_type, nullable=False)
 
 
+def _optional_enum_column(kind: type[StrEnum]) -> Any:
+    column_type = SAEnum(
+        kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+    return Field(default=None, sa_type=column_type, nullable=True)
+
+
 def _json_column(default_factory: Any) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
-
-
-Row = TypeVar("Row", bound=SQLModel)
-_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Callable[[], Any]]]] = {}
-
-
-def new_row(model: type[Row], **values: Any) -> Row:
-    """A new, unsaved row with the model's defaults, the way the ORM builds a
-    loaded object: SQLModel's own constructor costs several times as much, and
-    the queue's commands build one for every event."""
-    if model not in _DEFAULTS:
-        configure_mappers()
-        plain = {
-            name: field.default
-            for name, field in model.model_fields.items()
-            if field.default_factory is None and field.default is not PydanticUndefined
-        }
-        made = {
-            name: field.default_factory
-            for name, field in model.model_fields.items()
-            if field.default_factory is not None
-        }
-        _DEFAULTS[model] = plain, made  # type: ignore[assignment]
-    plain, made = _DEFAULTS[model]
-    instance: Row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
-    state = instance.__dict__
-    state.update(plain)
-    for name, factory in made.items():
-        if name not in values:
-            state[name] = factory()
-    state.update(values)
-    return instance
 
 
 class Site(SQLModel, table=True):
@@ -90,14 +66,6 @@ class Site(SQLModel, table=True):
     announcements: list[str] = _json_column(list)
     public_url: str | None = Field(default=None, max_length=300)
     last_seq: int = Field(default=0)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule.model_validate(self.schedule_plan)
 
 
 class Service(SQLModel, table=True):
@@ -115,10 +83,6 @@ class Service(SQLModel, table=True):
     active: bool = Field(default=True)
     sort_order: int = Field(default=0)
     schedule_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-
-    @property
-    def schedule(self) -> Schedule | None:
-        return None if self.schedule_plan is None else Schedule.model_validate(self.schedule_plan)
 
 
 class Counter(SQLModel, table=True):
@@ -194,6 +158,8 @@ class Ticket(SQLModel, table=True):
     device_id: int | None = Field(default=None, foreign_key="devices.id")
     cancel_reason: str | None = Field(default=None, max_length=300)
     history: list[dict[str, Any]] = _json_column(list)
+    # The citizen's answer on the faces at the counter, at most one per ticket.
+    satisfaction: Satisfaction | None = _optional_enum_column(Satisfaction)
 
 
 class Event(SQLModel, table=True):
@@ -208,7 +174,9 @@ class Event(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
     counter_id: int | None = Field(default=None, foreign_key="counters.id")
     actor: str | None = Field(default=None, max_length=60)
+    # The facts, in the layout `version` names (server/store/event_log.py).
     data: dict[str, Any] = _json_column(dict)
+    version: int
 
 
 class User(SQLModel, table=True):
@@ -261,3 +229,24 @@ class RequestRecord(SQLModel, table=True):
     status_code: int
     response: dict[str, Any] = _json_column(dict)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class DisplayPairing(SQLModel, table=True):
+    """A one-time code that turns a browser (a smart TV) into a display device.
+
+    Only the code's hash is kept. Claiming it creates the display device, whose
+    token the browser keeps in a cookie; `options` (services, counters, sound,
+    wording) say what that TV's wall shows and says.
+    """
+
+    __tablename__ = "display_pairings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=120)
+    options: dict[str, Any] = _json_column(dict)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = _utc_column()
+    device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)

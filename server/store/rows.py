@@ -1,168 +1,127 @@
-"""Rows between the database driver and the model objects, without the ORM.
+"""How each kind of object is kept in its table: fields to columns and back.
 
-The queue's commands run a dozen statements each; going through SQLAlchemy's
-ORM for them cost ten times what the database itself spent. Here a row from
-the driver becomes a model object by filling its attributes directly, and a
-value becomes a driver parameter in the exact form the ORM stores, so rows
-written either way read back the same way.
-
-SQLite keeps timestamps as text in UTC (`YYYY-MM-DD HH:MM:SS.ffffff`), dates
-as ISO text, JSON as text and booleans as 0/1. PostgreSQL's driver hands back
-aware timestamps, dates, parsed JSON and booleans itself.
+Values reach this module already converted by their column types (see
+`compiled.py`): timestamps aware and in UTC, enums as enums, JSON parsed.
+What remains is the difference between an engine object and its row, such as
+a site's schedule, which the row keeps as a JSON document.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Boolean, Date
-from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import configure_mappers
-from sqlmodel import SQLModel
+from sqlalchemy import Table
 
-from server.store.types import UTCDateTime
+from server.engine.model import Counter, Service, Site, Ticket
+from server.engine.schedule import Schedule
+from server.store.statements import COUNTERS, SERVICES, SITES, TICKETS
 
-Model = TypeVar("Model", bound=SQLModel)
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Obj = TypeVar("Obj", bound="DataclassInstance")
 Convert = Callable[[Any], Any]
 
 
-def _sqlite_timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+@dataclass(frozen=True)
+class Stored:
+    """A field kept in a column, with conversions where the two differ."""
+
+    field: str
+    column: str
+    load: Convert | None = None
+    dump: Convert | None = None
 
 
-def _read_sqlite_timestamp(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+class Shape(Generic[Obj]):
+    """One kind of object and its table."""
+
+    def __init__(
+        self,
+        kind: type[Obj],
+        table: Table,
+        special: Sequence[Stored] = (),
+        not_stored: Sequence[str] = (),
+    ) -> None:
+        self.kind = kind
+        self.table = table
+        by_column = {s.column: s for s in special}
+        # Fields in the table's column order, so a `SELECT table.*` row lines up.
+        self.stored: tuple[Stored, ...] = tuple(
+            by_column.get(column.key) or Stored(column.key, column.key) for column in table.columns
+        )
+        names = {f.name for f in fields(kind)}
+        missing = names - {s.field for s in self.stored} - set(not_stored)
+        extra = {s.field for s in self.stored} - names
+        if missing or extra:
+            raise TypeError(
+                f"{kind.__name__} and table {table.name} differ: "
+                f"fields without a column {sorted(missing)}, "
+                f"columns without a field {sorted(extra)}"
+            )
+        self.fields = tuple(s.field for s in self.stored)
+        # What a change is looked for in: the stored fields and those kept elsewhere.
+        self.tracked = (*self.fields, *not_stored)
+        self._loaders = tuple((s.field, s.load) for s in self.stored if s.load)
+        self._dumpers = {s.field: s.dump for s in self.stored if s.dump}
+        self._column = {s.field: s.column for s in self.stored}
+        self.values: Callable[[Obj], tuple[Any, ...]] = attrgetter(*self.tracked)
+
+    def load(self, row: Sequence[Any]) -> Obj:
+        """An object from a row of all the table's columns, in table order."""
+        values = dict(zip(self.fields, row, strict=True))
+        for name, load in self._loaders:
+            values[name] = load(values[name])
+        return self.kind(**values)
+
+    def columns(self, obj: Obj, names: Sequence[str] | None = None) -> dict[str, Any]:
+        """Column values of some fields (all by default), ready to bind by column name."""
+        chosen = self.fields if names is None else names
+        found: dict[str, Any] = {}
+        for name in chosen:
+            value = getattr(obj, name)
+            dump = self._dumpers.get(name)
+            found[self._column[name]] = dump(value) if dump else value
+        return found
+
+    def changed(self, before: tuple[Any, ...], obj: Obj) -> tuple[str, ...]:
+        """The tracked fields whose values differ from `before` (a `values()` taken earlier)."""
+        now = self.values(obj)
+        if now == before:
+            return ()
+        return tuple(
+            name for name, old, new in zip(self.tracked, before, now, strict=True) if old != new
+        )
+
+    def column_names(self, names: Sequence[str]) -> tuple[str, ...]:
+        return tuple(self._column[name] for name in names)
 
 
-def _postgres_timestamp(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return value
+def _schedule(plan: Mapping[str, Any]) -> Schedule:
+    return Schedule.model_validate(plan)
 
 
-def _read_postgres_timestamp(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is UTC:
-        return value
-    return value.astimezone(UTC)
+def _plan(schedule: Schedule | None) -> dict[str, Any] | None:
+    return None if schedule is None else schedule.model_dump(mode="json")
 
 
-def _sqlite_date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _optional_schedule(plan: Mapping[str, Any] | None) -> Schedule | None:
+    return None if plan is None else Schedule.model_validate(plan)
 
 
-def _read_sqlite_date(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
-
-
-def _read_json(value: str | None) -> Any:
-    return None if value is None else json.loads(value)
-
-
-def _enum_value(value: StrEnum | str | None) -> str | None:
-    return None if value is None else str(value.value if isinstance(value, StrEnum) else value)
-
-
-def _read_enum(kind: type[StrEnum]) -> Convert:
-    def read(value: str | None) -> StrEnum | None:
-        return None if value is None else kind(value)
-
-    return read
-
-
-def _read_bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
-
-
-# What each column kind needs on the way in and out, per dialect.
-_WRITE: dict[str, dict[str, Convert | None]] = {
-    "sqlite": {"timestamp": _sqlite_timestamp, "date": _sqlite_date, "json": _json,
-               "enum": _enum_value, "bool": None},
-    "postgresql": {"timestamp": _postgres_timestamp, "date": None, "json": _json,
-                   "enum": _enum_value, "bool": None},
-}
-_READ: dict[str, dict[str, Convert | None]] = {
-    "sqlite": {"timestamp": _read_sqlite_timestamp, "date": _read_sqlite_date,
-               "json": _read_json, "bool": _read_bool},
-    # psycopg parses json itself and gives back dates and booleans as they are.
-    "postgresql": {"timestamp": _read_postgres_timestamp, "date": None, "json": None,
-                   "bool": None},
-}
-
-
-def _kind(column_type: Any) -> str | None:
-    if isinstance(column_type, UTCDateTime):
-        return "timestamp"
-    if isinstance(column_type, SAEnum):
-        return "enum"
-    if isinstance(column_type, JSON):
-        return "json"
-    if isinstance(column_type, Date):
-        return "date"
-    if isinstance(column_type, Boolean):
-        return "bool"
-    return None
-
-
-class Table(Generic[Model]):
-    """One model's columns, in table order, and its converters for one dialect."""
-
-    def __init__(self, model: type[Model], dialect: str) -> None:
-        configure_mappers()
-        self.model = model
-        self.name: str = model.__tablename__  # type: ignore[assignment]
-        columns = list(model.__table__.columns)  # type: ignore[attr-defined]
-        self.columns: tuple[str, ...] = tuple(c.key for c in columns)
-        self.select_list = ", ".join(self.columns)
-        self._new = model._sa_class_manager.new_instance  # type: ignore[attr-defined]
-        self._readers: list[tuple[int, Convert]] = []
-        self._reader_of: dict[str, Convert] = {}
-        self._writers: dict[str, Convert] = {}
-        for position, column in enumerate(columns):
-            kind = _kind(column.type)
-            if kind is None:
-                continue
-            if kind == "enum":
-                reader: Convert | None = _read_enum(column.type.enum_class)
-            else:
-                reader = _READ[dialect][kind]
-            if reader is not None:
-                self._readers.append((position, reader))
-                self._reader_of[column.key] = reader
-            writer = _WRITE[dialect][kind]
-            if writer is not None:
-                self._writers[column.key] = writer
-
-    def load(self, row: Sequence[Any]) -> Model:
-        """A model object from a row of `select_list`, as if the ORM had read it."""
-        values = list(row)
-        for position, read in self._readers:
-            values[position] = read(values[position])
-        instance = self._new()
-        instance.__dict__.update(zip(self.columns, values, strict=True))
-        return instance  # type: ignore[no-any-return]
-
-    def load_value(self, column: str, value: Any) -> Any:
-        """One column's value as read from the driver, in the model's type."""
-        read = self._reader_of.get(column)
-        return value if read is None else read(value)
-
-    def param(self, column: str, value: Any) -> Any:
-        write = self._writers.get(column)
-        return value if write is None else write(value)
-
-    def params(self, instance: Model, columns: Sequence[str]) -> list[Any]:
-        return [self.param(column, getattr(instance, column)) for column in columns]
+SITE = Shape(
+    Site,
+    SITES,
+    [
+        Stored("schedule", "schedule_plan", _schedule, _plan),
+        Stored("address_lines", "address_lines", tuple, list),
+        Stored("announcements", "announcements", tuple, list),
+    ],
+)
+SERVICE = Shape(Service, SERVICES, [Stored("schedule", "schedule_plan", _optional_schedule, _plan)])
+# Which services a counter serves is kept in counter_services (see unit_of_work.py).
+COUNTER = Shape(Counter, COUNTERS, not_stored=["service_ids"])
+TICKET = Shape(Ticket, TICKETS, [Stored("history", "history", tuple, list)])

@@ -1,176 +1,678 @@
-"""The repository's SQL, written once per dialect.
+"""Every statement the store runs, written once with SQLAlchemy Core.
 
-Plain statements for the driver: SQLite and PostgreSQL share almost all of
-them; PostgreSQL adds the row locks that keep concurrent writers apart
-(SQLite serialises writers with `BEGIN IMMEDIATE` and has no row locks).
-Placeholders are written `?` and turned into `%s` for psycopg.
+Both databases share them. Row locks are written once too:
+`with_for_update` renders PostgreSQL's `FOR UPDATE` (and `SKIP LOCKED`, `NO
+KEY UPDATE`) and nothing on SQLite, which serialises writers with `BEGIN
+IMMEDIATE` instead. Upserts use each dialect's own `INSERT … ON CONFLICT`.
+Compiling happens once per dialect, on first use (`compiled.py`).
+
+A new query goes here, as a `Statement`, and is run by the store module of
+its noun (`unit_of_work.py`, `requests.py`, `accounts.py`, `pairings.py`,
+`monitoring.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
-from antrean.vocabulary import TicketStatus
-from server.store.models import Counter, Event, RequestRecord, Service, Site, Ticket
-
-OPEN_STATUSES = (
-    TicketStatus.WAITING,
-    TicketStatus.CALLED,
-    TicketStatus.SERVING,
-    TicketStatus.NO_SHOW,
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
 )
-_OPEN = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
-_AT_COUNTER = f"'{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}'"
-_WAITING = f"'{TicketStatus.WAITING.value}'"
-_DONE = f"'{TicketStatus.DONE.value}'"
+from sqlalchemy import insert as generic_insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import (
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    FunctionElement,
+    Select,
+)
+from sqlmodel import SQLModel
+
+import server.store.models  # noqa: F401  (defines the tables)
+from antrean.vocabulary import TicketStatus
+from server.engine.model import AT_COUNTER, OPEN_STATUSES
+from server.store.compiled import Statement
+
+_TABLES = SQLModel.metadata.tables
+SITES: Table = _TABLES["sites"]
+SERVICES: Table = _TABLES["services"]
+COUNTERS: Table = _TABLES["counters"]
+COUNTER_SERVICES: Table = _TABLES["counter_services"]
+DAILY_NUMBERS: Table = _TABLES["daily_numbers"]
+TICKETS: Table = _TABLES["tickets"]
+EVENTS: Table = _TABLES["events"]
+USERS: Table = _TABLES["users"]
+USER_TOKENS: Table = _TABLES["user_tokens"]
+DEVICES: Table = _TABLES["devices"]
+REQUEST_LOG: Table = _TABLES["request_log"]
+DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
 
 
-def _columns(model: type) -> str:
-    return ", ".join(c.key for c in model.__table__.columns)  # type: ignore[attr-defined]
+def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
+    """A parameter with the column's type, so values convert the way the column stores them."""
+    return bindparam(name, type_=column.type)
 
 
-def _insert(model: type) -> str:
-    keys = [c.key for c in model.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
-    marks = ", ".join("?" for _ in keys)
-    return f"INSERT INTO {model.__tablename__} ({', '.join(keys)}) VALUES ({marks}) RETURNING id"  # type: ignore[attr-defined]
+def new(column: str) -> str:
+    """The parameter that carries a column's new value in an INSERT or UPDATE.
+
+    Not the column's own name: SQLAlchemy keeps those for itself when it runs
+    such a statement, and these must stay plain Core that SQLAlchemy can run."""
+    return f"new_{column}"
 
 
-SITE, SERVICE, COUNTER = _columns(Site), _columns(Service), _columns(Counter)
-TICKET, EVENT, REQUEST = _columns(Ticket), _columns(Event), _columns(RequestRecord)
+def new_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values as the parameters of `insert_row` and `update_columns`."""
+    return {new(column): value for column, value in values.items()}
 
 
-@dataclass(frozen=True)
-class Statements:
-    site_by_code: str
-    site_by_id: str
-    services_of_site: str
-    service_by_id: str
-    counters_of_site: str
-    counter_by_id: str
-    services_per_counter: str
-    lock_counter: str
-    issued_last: str
-    allocate_number: str
-    waiting: str
-    places: str
-    claim: str
-    ticket: str
-    ticket_locked: str
-    at_counter: str
-    at_counter_locked: str
-    unfinished: str
-    busy_counters: str
-    service_durations: str
-    recent_calls: str
-    next_seq: str
-    insert_event: str
-    insert_ticket: str
-    events_since: str
-    claim_request: str
-    earlier_request: str
-    answer_request: str
+def _one_of(column: ColumnElement[Any], values: frozenset[TicketStatus]) -> ColumnElement[bool]:
+    """`column IN (…)` with one parameter per value: a list parameter would only be
+    spelled out when run, and these statements are compiled once."""
+    return column.in_([literal(value, column.type) for value in sorted(values)])
 
 
-def _statements(postgres: bool) -> Statements:
-    # Row locks exist only on PostgreSQL; on SQLite the write lock is the whole file.
-    lock = " FOR UPDATE" if postgres else ""
-    # Whole microseconds, exact on both databases, so the estimate comes out the
-    # same as from the in-memory repository. SQLite keeps `YYYY-MM-DD HH:MM:SS.ffffff`.
-    began = "COALESCE(started_at, last_called_at)"
-    microseconds = (
-        f"CAST(EXTRACT(EPOCH FROM finished_at - {began}) * 1000000 AS BIGINT)"
-        if postgres
-        else f"(strftime('%s', finished_at) - strftime('%s', {began})) * 1000000 "
-        f"+ CAST(substr(finished_at, 21) AS INTEGER) - CAST(substr({began}, 21) AS INTEGER)"
+def _statement(build: Any) -> Statement:
+    return Statement(build.__name__, build)
+
+
+def _insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own INSERT, which knows its ON CONFLICT clause."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+class microseconds_between(FunctionElement[int]):
+    """Whole microseconds from one timestamp column to another, exact on both databases."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(microseconds_between, "postgresql")
+def _microseconds_postgresql(
+    element: microseconds_between, compiler: SQLCompiler, **kw: Any
+) -> str:
+    began, ended = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM {ended} - {began}) * 1000000 AS BIGINT)"
+
+
+@compiles(microseconds_between, "sqlite")
+def _microseconds_sqlite(
+    element: microseconds_between, compiler: SQLCompiler, **kw: Any
+) -> str:
+    # SQLite keeps `YYYY-MM-DD HH:MM:SS.ffffff`: whole seconds, then the digits after the dot.
+    began, ended = (compiler.process(arg, **kw) for arg in element.clauses)
+    return (
+        f"((strftime('%s', {ended}) - strftime('%s', {began})) * 1000000 "
+        f"+ CAST(substr({ended}, 21) AS INTEGER) - CAST(substr({began}, 21) AS INTEGER))"
     )
-    skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
-    at_counter = (
-        f"SELECT {TICKET} FROM tickets WHERE counter_id = ? AND status IN ({_AT_COUNTER}) "
-        "ORDER BY id DESC"
-    )
-    raw = Statements(
-        site_by_code=f"SELECT {SITE} FROM sites WHERE code = ?",
-        site_by_id=f"SELECT {SITE} FROM sites WHERE id = ?",
-        services_of_site=f"SELECT {SERVICE} FROM services WHERE site_id = ? ORDER BY id",
-        service_by_id=f"SELECT {SERVICE} FROM services WHERE id = ?",
-        counters_of_site=f"SELECT {COUNTER} FROM counters WHERE site_id = ? ORDER BY id",
-        counter_by_id=f"SELECT {COUNTER} FROM counters WHERE id = ?",
-        services_per_counter=(
-            "SELECT cs.counter_id, cs.service_id FROM counter_services cs "
-            "JOIN counters c ON c.id = cs.counter_id WHERE c.site_id = ? "
-            "ORDER BY cs.counter_id, cs.preference, cs.service_id"
-        ),
-        # NO KEY UPDATE, not UPDATE: a plain FOR UPDATE would also block the
-        # foreign-key checks of events that name this counter, and their writers
-        # may hold the site row that the locking transaction is about to wait for.
-        lock_counter=(
-            f"SELECT {COUNTER} FROM counters WHERE id = ?"
-            + (" FOR NO KEY UPDATE" if postgres else "")
-        ),
-        issued_last="SELECT last_number FROM daily_numbers WHERE service_id = ? AND local_day = ?",
-        allocate_number=(
-            "INSERT INTO daily_numbers (service_id, local_day, last_number) VALUES (?, ?, ?) "
-            "ON CONFLICT (service_id, local_day) "
-            "DO UPDATE SET last_number = daily_numbers.last_number + 1 RETURNING last_number"
-        ),
-        waiting=(
-            f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day = ? "
-            f"AND status = {_WAITING} ORDER BY queued_at, id"
-        ),
-        places=(
-            "SELECT id, service_id, priority, queued_at FROM tickets WHERE site_id = ? "
-            f"AND local_day = ? AND status = {_WAITING} AND service_id IN ({{marks}}) "
-            "ORDER BY queued_at, id"
-        ),
-        # Another counter holding this row is calling it: skip, try the next.
-        claim=f"SELECT {TICKET} FROM tickets WHERE id = ? AND status = {_WAITING}{skip_locked}",
-        ticket=f"SELECT {TICKET} FROM tickets WHERE id = ?",
-        ticket_locked=f"SELECT {TICKET} FROM tickets WHERE id = ?{lock}",
-        at_counter=at_counter,
-        at_counter_locked=at_counter + lock,
-        unfinished=(
-            f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day < ? "
-            f"AND status IN ({_OPEN}) ORDER BY id{skip_locked}"
-        ),
-        busy_counters=(
-            "SELECT DISTINCT counter_id FROM tickets WHERE site_id = ? AND local_day = ? "
-            f"AND status IN ({_AT_COUNTER}) AND counter_id IS NOT NULL"
-        ),
-        # Durations worked out by the database, not whole tickets: this runs for
-        # every ticket issued. Service begins when it starts, or else at the call.
-        service_durations=(
-            f"SELECT {microseconds} FROM tickets "
-            f"WHERE service_id = ? AND local_day = ? AND status = {_DONE} "
-            "AND finished_at IS NOT NULL AND COALESCE(started_at, last_called_at) IS NOT NULL "
-            "ORDER BY finished_at DESC LIMIT ?"
-        ),
-        # A requeued or transferred ticket left its counter: no longer a call to show.
-        recent_calls=(
-            f"SELECT {TICKET} FROM tickets WHERE site_id = ? AND local_day = ? "
-            "AND last_called_at IS NOT NULL AND counter_id IS NOT NULL "
-            "ORDER BY last_called_at DESC LIMIT ?"
-        ),
-        # The UPDATE holds the site row until commit, so events commit in seq order.
-        next_seq="UPDATE sites SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-        insert_event=_insert(Event),
-        insert_ticket=_insert(Ticket),
-        events_since=(
-            f"SELECT {EVENT} FROM events WHERE site_id = ? AND seq > ? ORDER BY seq LIMIT ?"
-        ),
-        # Inserts the request id unless it is there already; on PostgreSQL a
-        # concurrent twin waits on it until the first commits.
-        claim_request=(
-            "INSERT INTO request_log (caller, request_id, status_code, response, created_at) "
-            "VALUES (?, ?, 0, '{}', ?) ON CONFLICT (caller, request_id) DO NOTHING RETURNING id"
-        ),
-        earlier_request=f"SELECT {REQUEST} FROM request_log WHERE caller = ? AND request_id = ?",
-        answer_request="UPDATE request_log SET status_code = ?, response = ? WHERE id = ?",
-    )
-    if not postgres:
-        return raw
-    return Statements(**{
-        name: value.replace("?", "%s") for name, value in raw.__dict__.items()
-    })
 
 
-STATEMENTS = {"sqlite": _statements(postgres=False), "postgresql": _statements(postgres=True)}
+# --- sites, services, counters -------------------------------------------------------
+
+
+@_statement
+def site_by_code(dialect: str) -> ClauseElement:
+    return select(SITES).where(SITES.c.code == _value("code", SITES.c.code))
+
+
+@_statement
+def site_by_id(dialect: str) -> ClauseElement:
+    return select(SITES).where(SITES.c.id == _value("id", SITES.c.id))
+
+
+@_statement
+def all_sites(dialect: str) -> ClauseElement:
+    return select(SITES).order_by(SITES.c.code)
+
+
+@_statement
+def services_of_site(dialect: str) -> ClauseElement:
+    return (
+        select(SERVICES)
+        .where(SERVICES.c.site_id == _value("site_id", SERVICES.c.site_id))
+        .order_by(SERVICES.c.id)
+    )
+
+
+@_statement
+def service_by_id(dialect: str) -> ClauseElement:
+    return select(SERVICES).where(SERVICES.c.id == _value("id", SERVICES.c.id))
+
+
+def _counters_with_services(where: ColumnElement[bool]) -> Select[Any]:
+    """Counters, each row followed by one of its services (or NULL), most preferred first."""
+    links = COUNTER_SERVICES
+    return (
+        select(COUNTERS, links.c.service_id)
+        .outerjoin(links, links.c.counter_id == COUNTERS.c.id)
+        .where(where)
+        .order_by(COUNTERS.c.id, links.c.preference, links.c.service_id)
+    )
+
+
+@_statement
+def counters_of_site(dialect: str) -> ClauseElement:
+    return _counters_with_services(COUNTERS.c.site_id == _value("site_id", COUNTERS.c.site_id))
+
+
+@_statement
+def counter_by_id(dialect: str) -> ClauseElement:
+    return _counters_with_services(COUNTERS.c.id == _value("id", COUNTERS.c.id))
+
+
+@_statement
+def lock_counter(dialect: str) -> ClauseElement:
+    # NO KEY UPDATE, not UPDATE: a plain FOR UPDATE would also block the
+    # foreign-key checks of events that name this counter, and their writers
+    # may hold the site row that the locking transaction is about to wait for.
+    return (
+        select(COUNTERS)
+        .where(COUNTERS.c.id == _value("id", COUNTERS.c.id))
+        .with_for_update(key_share=True)
+    )
+
+
+# --- numbers ---------------------------------------------------------------------
+
+
+@_statement
+def issued_last(dialect: str) -> ClauseElement:
+    return select(DAILY_NUMBERS.c.last_number).where(
+        DAILY_NUMBERS.c.service_id == _value("service_id", DAILY_NUMBERS.c.service_id),
+        DAILY_NUMBERS.c.local_day == _value("local_day", DAILY_NUMBERS.c.local_day),
+    )
+
+
+@_statement
+def allocate_number(dialect: str) -> ClauseElement:
+    numbers = DAILY_NUMBERS
+    return (
+        _insert(dialect, numbers)
+        .values(
+            service_id=_value("service", numbers.c.service_id),
+            local_day=_value("day", numbers.c.local_day),
+            last_number=_value("first_number", numbers.c.last_number),
+        )
+        .on_conflict_do_update(
+            index_elements=[numbers.c.service_id, numbers.c.local_day],
+            set_={"last_number": numbers.c.last_number + 1},
+        )
+        .returning(numbers.c.last_number)
+    )
+
+
+# --- tickets ---------------------------------------------------------------------
+
+
+def _of_day(status: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(
+        TICKETS.c.site_id == _value("site_id", TICKETS.c.site_id),
+        TICKETS.c.local_day == _value("local_day", TICKETS.c.local_day),
+        status,
+    )
+
+
+@_statement
+def waiting(dialect: str) -> ClauseElement:
+    return (
+        select(TICKETS)
+        .where(_of_day(TICKETS.c.status == TicketStatus.WAITING))
+        .order_by(TICKETS.c.queued_at, TICKETS.c.id)
+    )
+
+
+@cache
+def places(count: int) -> Statement:
+    """Places in line for `count` services (one compiled statement per count)."""
+
+    def build(dialect: str) -> ClauseElement:
+        services = [_value(f"service_{n}", TICKETS.c.service_id) for n in range(count)]
+        return (
+            select(TICKETS.c.id, TICKETS.c.service_id, TICKETS.c.priority, TICKETS.c.queued_at)
+            .where(
+                _of_day(TICKETS.c.status == TicketStatus.WAITING),
+                TICKETS.c.service_id.in_(services),
+            )
+            .order_by(TICKETS.c.queued_at, TICKETS.c.id)
+        )
+
+    return Statement(f"places_{count}", build)
+
+
+def _ticket_by_id() -> Select[Any]:
+    return select(TICKETS).where(TICKETS.c.id == _value("id", TICKETS.c.id))
+
+
+@_statement
+def ticket(dialect: str) -> ClauseElement:
+    return _ticket_by_id()
+
+
+@_statement
+def ticket_locked(dialect: str) -> ClauseElement:
+    return _ticket_by_id().with_for_update()
+
+
+@_statement
+def claim(dialect: str) -> ClauseElement:
+    # Another counter holding this row is calling it: skip it, try the next.
+    return (
+        _ticket_by_id()
+        .where(TICKETS.c.status == TicketStatus.WAITING)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _at_counter() -> Select[Any]:
+    return (
+        select(TICKETS)
+        .where(
+            TICKETS.c.counter_id == _value("counter_id", TICKETS.c.counter_id),
+            _one_of(TICKETS.c.status, AT_COUNTER),
+        )
+        .order_by(TICKETS.c.id.desc())
+    )
+
+
+@_statement
+def at_counter(dialect: str) -> ClauseElement:
+    return _at_counter()
+
+
+@_statement
+def at_counter_locked(dialect: str) -> ClauseElement:
+    return _at_counter().with_for_update()
+
+
+@_statement
+def unfinished(dialect: str) -> ClauseElement:
+    return (
+        select(TICKETS)
+        .where(
+            TICKETS.c.site_id == _value("site_id", TICKETS.c.site_id),
+            TICKETS.c.local_day < _value("local_day", TICKETS.c.local_day),
+            _one_of(TICKETS.c.status, OPEN_STATUSES),
+        )
+        .order_by(TICKETS.c.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def busy_counters(dialect: str) -> ClauseElement:
+    return (
+        select(TICKETS.c.counter_id)
+        .distinct()
+        .where(
+            _of_day(_one_of(TICKETS.c.status, AT_COUNTER)),
+            TICKETS.c.counter_id.is_not(None),
+        )
+    )
+
+
+@_statement
+def service_durations(dialect: str) -> ClauseElement:
+    # Durations worked out by the database, not whole tickets: this runs for
+    # every ticket issued. Service begins when it starts, or else at the call.
+    began = func.coalesce(TICKETS.c.started_at, TICKETS.c.last_called_at)
+    return (
+        select(microseconds_between(began, TICKETS.c.finished_at))
+        .where(
+            TICKETS.c.service_id == _value("service_id", TICKETS.c.service_id),
+            TICKETS.c.local_day == _value("local_day", TICKETS.c.local_day),
+            TICKETS.c.status == TicketStatus.DONE,
+            TICKETS.c.finished_at.is_not(None),
+            began.is_not(None),
+        )
+        .order_by(TICKETS.c.finished_at.desc(), TICKETS.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@_statement
+def recent_calls(dialect: str) -> ClauseElement:
+    # A requeued or transferred ticket left its counter: no longer a call to show.
+    return (
+        select(TICKETS)
+        .where(
+            _of_day(TICKETS.c.last_called_at.is_not(None)),
+            TICKETS.c.counter_id.is_not(None),
+        )
+        .order_by(TICKETS.c.last_called_at.desc(), TICKETS.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@cache
+def no_shows(count: int) -> Statement:
+    """A day's no-shows of `count` services (`service_0` …), latest first, up to `limit`."""
+
+    def build(dialect: str) -> ClauseElement:
+        services = [_value(f"service_{n}", TICKETS.c.service_id) for n in range(count)]
+        return (
+            select(TICKETS)
+            .where(
+                _of_day(TICKETS.c.status == TicketStatus.NO_SHOW),
+                TICKETS.c.service_id.in_(services),
+            )
+            .order_by(TICKETS.c.no_show_at.desc(), TICKETS.c.id.desc())
+            .limit(bindparam("limit", type_=Integer))
+        )
+
+    return Statement(f"no_shows_{count}", build)
+
+
+@_statement
+def tickets_of_site(dialect: str) -> ClauseElement:
+    return (
+        select(TICKETS)
+        .where(TICKETS.c.site_id == _value("site_id", TICKETS.c.site_id))
+        .order_by(TICKETS.c.id)
+    )
+
+
+# --- events ----------------------------------------------------------------------
+
+
+@_statement
+def next_seq(dialect: str) -> ClauseElement:
+    # The UPDATE holds the site row until commit, so events commit in seq order.
+    return (
+        update(SITES)
+        .where(SITES.c.id == _value("key", SITES.c.id))
+        .values(last_seq=SITES.c.last_seq + 1)
+        .returning(SITES.c.last_seq)
+    )
+
+
+@_statement
+def events_since(dialect: str) -> ClauseElement:
+    return (
+        select(EVENTS)
+        .where(
+            EVENTS.c.site_id == _value("site_id", EVENTS.c.site_id),
+            EVENTS.c.seq > _value("seq", EVENTS.c.seq),
+        )
+        .order_by(EVENTS.c.seq)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@_statement
+def latest_counter_event(dialect: str) -> ClauseElement:
+    # By the site's (site_id, seq) index, newest first: the latest is near the end.
+    return (
+        select(EVENTS)
+        .where(
+            EVENTS.c.site_id == _value("site_id", EVENTS.c.site_id),
+            EVENTS.c.counter_id == _value("counter_id", EVENTS.c.counter_id),
+            EVENTS.c.type == _value("type", EVENTS.c.type),
+        )
+        .order_by(EVENTS.c.seq.desc())
+        .limit(1)
+    )
+
+
+# --- writing whole rows ----------------------------------------------------------
+
+
+@cache
+def insert_row(table: Table, returning_id: bool) -> Statement:
+    """An INSERT of every column but the generated id; parameters by `new(column)`."""
+
+    def build(dialect: str) -> ClauseElement:
+        columns = [c for c in table.columns if c.key != "id"]
+        statement = generic_insert(table).values({c.key: _value(new(c.key), c) for c in columns})
+        return statement.returning(table.c.id) if returning_id else statement
+
+    return Statement(f"insert_{table.name}", build)
+
+
+@cache
+def update_columns(table: Table, columns: tuple[str, ...]) -> Statement:
+    """An UPDATE of some columns of one row by id; parameters by `new(column)`, the
+    row's id is `key`."""
+
+    def build(dialect: str) -> ClauseElement:
+        return (
+            update(table)
+            .where(table.c.id == _value("key", table.c.id))
+            .values({name: _value(new(name), table.c[name]) for name in columns})
+        )
+
+    return Statement(f"update_{table.name}_{'_'.join(columns)}", build)
+
+
+@_statement
+def delete_counter_services(dialect: str) -> ClauseElement:
+    return delete(COUNTER_SERVICES).where(
+        COUNTER_SERVICES.c.counter_id == _value("counter_id", COUNTER_SERVICES.c.counter_id)
+    )
+
+
+# --- the request log -------------------------------------------------------------
+
+
+@_statement
+def claim_request(dialect: str) -> ClauseElement:
+    # Inserts the request id unless it is there already; on PostgreSQL a
+    # concurrent twin waits on it until the first commits.
+    log = REQUEST_LOG
+    return (
+        _insert(dialect, log)
+        .values(
+            caller=_value("by", log.c.caller),
+            request_id=_value("request", log.c.request_id),
+            status_code=0,
+            response={},
+            created_at=_value("at", log.c.created_at),
+        )
+        .on_conflict_do_nothing(index_elements=[log.c.caller, log.c.request_id])
+        .returning(log.c.id)
+    )
+
+
+@_statement
+def earlier_request(dialect: str) -> ClauseElement:
+    return select(REQUEST_LOG.c.status_code, REQUEST_LOG.c.response).where(
+        REQUEST_LOG.c.caller == _value("caller", REQUEST_LOG.c.caller),
+        REQUEST_LOG.c.request_id == _value("request_id", REQUEST_LOG.c.request_id),
+    )
+
+
+@_statement
+def answer_request(dialect: str) -> ClauseElement:
+    log = REQUEST_LOG
+    return (
+        update(log)
+        .where(log.c.id == _value("key", log.c.id))
+        .values(
+            status_code=_value("status", log.c.status_code),
+            response=_value("body", log.c.response),
+        )
+    )
+
+
+@_statement
+def forget_requests(dialect: str) -> ClauseElement:
+    return (
+        delete(REQUEST_LOG)
+        .where(REQUEST_LOG.c.created_at < _value("before", REQUEST_LOG.c.created_at))
+        .returning(REQUEST_LOG.c.id)
+    )
+
+
+# --- PostgreSQL's notifications ---------------------------------------------------
+
+
+@_statement
+def notify(dialect: str) -> ClauseElement:
+    channel, payload = bindparam("channel", type_=String), bindparam("payload", type_=String)
+    return select(func.pg_notify(channel, payload))
+
+
+# --- users, tokens and devices ----------------------------------------------------
+
+
+@_statement
+def user_by_name(dialect: str) -> ClauseElement:
+    return select(USERS).where(USERS.c.username == _value("username", USERS.c.username))
+
+
+@_statement
+def user_by_id(dialect: str) -> ClauseElement:
+    return select(USERS).where(USERS.c.id == _value("id", USERS.c.id))
+
+
+@_statement
+def user_token_by_hash(dialect: str) -> ClauseElement:
+    tokens = USER_TOKENS
+    return select(tokens).where(tokens.c.token_hash == _value("token_hash", tokens.c.token_hash))
+
+
+@_statement
+def device_by_hash(dialect: str) -> ClauseElement:
+    return select(DEVICES).where(
+        DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash)
+    )
+
+
+@_statement
+def device_by_id(dialect: str) -> ClauseElement:
+    return select(DEVICES).where(DEVICES.c.id == _value("id", DEVICES.c.id))
+
+
+@_statement
+def devices_by_name(dialect: str) -> ClauseElement:
+    return (
+        select(DEVICES).where(DEVICES.c.name == _value("name", DEVICES.c.name))
+        .order_by(DEVICES.c.id)
+    )
+
+
+@_statement
+def all_devices(dialect: str) -> ClauseElement:
+    return select(DEVICES).order_by(DEVICES.c.id)
+
+
+@_statement
+def device_seen(dialect: str) -> ClauseElement:
+    seen = _value("seen", DEVICES.c.last_seen_at)
+    return (
+        update(DEVICES)
+        .where(
+            DEVICES.c.id == _value("key", DEVICES.c.id),
+            or_(DEVICES.c.last_seen_at.is_(None), DEVICES.c.last_seen_at < seen),
+        )
+        .values(last_seen_at=seen)
+    )
+
+
+def padded_size(count: int) -> int:
+    """The number of parameters of an `IN (…)` statement for `count` values: the
+    next power of two, so a few compiled statements serve every count."""
+    return 1 << max(0, count - 1).bit_length()
+
+
+@cache
+def device_access(count: int) -> Statement:
+    """Devices by token hash (`hash_0` … `hash_{count-1}`), whether revoked."""
+
+    def build(dialect: str) -> ClauseElement:
+        hashes = [_value(f"hash_{n}", DEVICES.c.token_hash) for n in range(count)]
+        return select(DEVICES.c.token_hash, DEVICES.c.revoked_at).where(
+            DEVICES.c.token_hash.in_(hashes)
+        )
+
+    return Statement(f"device_access_{count}", build)
+
+
+@cache
+def user_token_access(count: int) -> Statement:
+    """Users' sign-in tokens by hash, with what decides whether they still work."""
+
+    def build(dialect: str) -> ClauseElement:
+        tokens = USER_TOKENS
+        hashes = [_value(f"hash_{n}", tokens.c.token_hash) for n in range(count)]
+        return (
+            select(tokens.c.token_hash, tokens.c.revoked, tokens.c.expires_at, USERS.c.active)
+            .join(USERS, USERS.c.id == tokens.c.user_id)
+            .where(tokens.c.token_hash.in_(hashes))
+        )
+
+    return Statement(f"user_token_access_{count}", build)
+
+
+# --- display pairings -------------------------------------------------------------
+
+
+@_statement
+def pairing_by_code(dialect: str) -> ClauseElement:
+    pairings = DISPLAY_PAIRINGS
+    return select(pairings).where(
+        pairings.c.code_hash == _value("code_hash", pairings.c.code_hash)
+    )
+
+
+@_statement
+def pairing_of_device(dialect: str) -> ClauseElement:
+    pairings = DISPLAY_PAIRINGS
+    return (
+        select(pairings)
+        .where(pairings.c.device_id == _value("device_id", pairings.c.device_id))
+        .order_by(pairings.c.id.desc())
+        .limit(1)
+    )
+
+
+# --- what monitoring reads ----------------------------------------------------------
+
+
+@_statement
+def ping(dialect: str) -> ClauseElement:
+    return select(literal(1, Integer))
+
+
+@_statement
+def latest_event_at(dialect: str) -> ClauseElement:
+    # By id, which follows commit order: no scan.
+    return select(EVENTS.c.at).order_by(EVENTS.c.id.desc()).limit(1)
+
+
+@_statement
+def waiting_counts(dialect: str) -> ClauseElement:
+    day = TICKETS.c.local_day
+    return (
+        select(TICKETS.c.site_id, SERVICES.c.code, day, func.count())
+        .join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
+        .where(TICKETS.c.status == TicketStatus.WAITING)
+        .group_by(TICKETS.c.site_id, SERVICES.c.code, day)
+    )
+
+
+@_statement
+def contents(dialect: str) -> ClauseElement:
+    """How many offices and tickets a database holds, and when its last event was
+    (checked in a backup before it is trusted; these columns exist in every schema)."""
+    return select(
+        select(func.count()).select_from(SITES).scalar_subquery(),
+        select(func.count()).select_from(TICKETS).scalar_subquery(),
+        select(func.max(EVENTS.c.at)).scalar_subquery(),
+    )

@@ -1,4 +1,4 @@
-"""Engine scenarios run on a MemoryRepository and on a real SQLite file alike."""
+"""Engine scenarios, each on an office in its own SQLite file."""
 
 from __future__ import annotations
 
@@ -8,26 +8,19 @@ from pathlib import Path
 import pytest
 
 from server.admin import SiteSpec
-from tests.engine.offices import Desk, OpenDesk, SqlDesk, Tweak, make_desk, office_spec
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+from tests.engine.offices import Desk, OpenDesk, Tweak, office_spec, sqlite_desk
 
 
 @pytest.fixture
-def open_desk(backend: str, tmp_path: Path) -> Iterator[OpenDesk]:
-    """Opens offices on this test's backend; SQLite ones are files under tmp_path."""
+def open_desk(tmp_path: Path) -> Iterator[OpenDesk]:
+    """Opens offices for this test, each a file under tmp_path."""
     opened: list[Desk] = []
 
     def open_office(spec: SiteSpec | None = None, tweak: Tweak | None = None) -> Desk:
-        url = f"sqlite:///{tmp_path / f'office{len(opened)}.db'}"
-        desk = make_desk(backend, spec or office_spec(), url, tweak)
+        desk = sqlite_desk(tmp_path / f"office{len(opened)}.db", spec or office_spec(), tweak)
         opened.append(desk)
         return desk
 
     yield open_office
     for desk in opened:
-        if isinstance(desk, SqlDesk):
-            desk.db.dispose()
+        desk.db.dispose()

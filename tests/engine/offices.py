@@ -1,37 +1,39 @@
-"""Offices for engine tests: a SiteSpec laid out in memory or in a real database.
+"""Offices for engine tests: a SiteSpec laid out in a real database.
 
-A `Desk` runs engine work against one office, either on a MemoryRepository or
-one transaction at a time on a real database, so a scenario can be written once
-and run on both.
+A `Desk` runs engine work against one office, one transaction at a time, as
+server.operations runs a command. Offices are made once per spec and copied
+from that template file for each test (or each generated example), so a
+property test can open hundreds of them.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
-
-from sqlmodel import col, select
 
 from antrean.vocabulary import Priority
 from server.admin import CounterSpec, ServiceSpec, SiteSpec, create_site
 from server.demo_office import demo_spec
 from server.engine import commands as engine
 from server.engine.errors import QueueError
+from server.engine.model import Counter, Event, Service, Site, Ticket
 from server.engine.repository import QueueRepository
 from server.engine.schedule import Schedule
 from server.store.database import Database
-from server.store.memory import MemoryRepository
 from server.store.migrate import upgrade
-from server.store.models import Counter, CounterService, Event, Service, Site, Ticket
-from server.store.repository import SqlRepository
+from server.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 Work = Callable[[QueueRepository, Site], T]
-# Changes to apply to the stored rows after the office is created: service
-# hours, switched-off services, the fairness limit.
+# Changes to apply to the stored office after it is created, as an admin page
+# would: service hours, switched-off services, the fairness limit.
 Tweak = Callable[[Site, dict[str, Service]], None]
 # The `open_desk` fixture: open_desk(spec=None, tweak=None) -> Desk.
 OpenDesk = Callable[..., "Desk"]
@@ -55,12 +57,24 @@ def office_spec(
 
 
 class Desk:
-    """Runs engine work on one office; subclasses decide where the rows live."""
+    """Runs engine work on one office stored in a database."""
 
-    site_code: str
+    def __init__(self, db: Database, site_code: str) -> None:
+        self.db = db
+        self.site_code = site_code
 
     def run(self, work: Work[T]) -> T:
-        raise NotImplementedError
+        """One write transaction per call, as server.operations runs a command."""
+        with self.db.writing() as unit:
+            site = unit.site(self.site_code)
+            assert site is not None
+            return work(unit, site)
+
+    def read(self, work: Callable[[UnitOfWork, Site], T]) -> T:
+        with self.db.reading() as unit:
+            site = unit.site(self.site_code)
+            assert site is not None
+            return work(unit, site)
 
     def issue(self, code: str, now: datetime, priority: Priority = Priority.NONE) -> Ticket:
         return self.run(lambda repo, site: engine.issue_ticket(repo, site, code, now,
@@ -74,11 +88,24 @@ class Desk:
 
     def tickets(self) -> list[Ticket]:
         """Every ticket of the office, oldest first, as stored."""
-        raise NotImplementedError
+        return self.read(lambda unit, site: unit.tickets_of_site(site.id))
 
     def events(self) -> list[Event]:
         """The office's whole event stream in seq order, as stored."""
-        raise NotImplementedError
+        return self.read(lambda unit, site: unit.events_since(site.id, 0, limit=1_000_000))
+
+    def site(self) -> Site:
+        return self.read(lambda unit, site: site)
+
+    def service(self, code: str) -> Service:
+        return self.read(
+            lambda unit, site: next(s for s in unit.services(site.id) if s.code == code)
+        )
+
+    def counter(self, number: int) -> Counter:
+        return self.read(
+            lambda unit, site: next(c for c in unit.counters(site.id) if c.number == number)
+        )
 
     def refusal(self, work: Work[Any]) -> QueueError:
         """The QueueError the work raises; fails the test if it goes ahead."""
@@ -89,109 +116,51 @@ class Desk:
         raise AssertionError("the engine did not refuse")
 
 
-@dataclass
-class MemoryDesk(Desk):
-    repo: MemoryRepository
-    site: Site
-
-    def __post_init__(self) -> None:
-        self.site_code = self.site.code
-
-    def run(self, work: Work[T]) -> T:
-        return work(self.repo, self.site)
-
-    def tickets(self) -> list[Ticket]:
-        return sorted(self.repo.tickets.values(), key=lambda t: t.id or 0)
-
-    def events(self) -> list[Event]:
-        return list(self.repo.events)
-
-    def service(self, code: str) -> Service:
-        return next(s for s in self.repo.services(self.site.id or 0) if s.code == code)
-
-    def counter(self, number: int) -> Counter:
-        return next(c for c in self.repo.counters(self.site.id or 0) if c.number == number)
+def lay_out(db: Database, spec: SiteSpec, tweak: Tweak | None = None) -> None:
+    """Create the office in a migrated database, then apply the tweak and save it."""
+    with db.writing() as unit:
+        site = create_site(unit, spec)
+        if tweak is not None:
+            services = {s.code: s for s in unit.services(site.id)}
+            tweak(site, services)
+            unit.save(site)
+            for service in services.values():
+                unit.save(service)
 
 
-class SqlDesk(Desk):
-    def __init__(self, db: Database, site_code: str) -> None:
-        self.db = db
-        self.site_code = site_code
-
-    def run(self, work: Work[T]) -> T:
-        """One write transaction per call, as server.operations runs a command."""
-        with self.db.transaction() as session:
-            repo = SqlRepository(session)
-            site = repo.site(self.site_code)
-            assert site is not None
-            return work(repo, site)
-
-    def tickets(self) -> list[Ticket]:
-        # A fresh transaction: what was committed, read back from the file.
-        with self.db.reading() as session:
-            tickets = list(session.exec(select(Ticket).order_by(col(Ticket.id))))
-            session.expunge_all()  # keep them loaded past the read's rollback
-            return tickets
-
-    def events(self) -> list[Event]:
-        with self.db.reading() as session:
-            events = list(session.exec(select(Event).order_by(col(Event.seq))))
-            session.expunge_all()
-            return events
+_TEMPLATES: dict[tuple[str, str], Path] = {}
+_FOLDER = Path(tempfile.mkdtemp(prefix="antrean-offices-"))
+atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
 
 
-def memory_desk(spec: SiteSpec, tweak: Tweak | None = None) -> MemoryDesk:
-    """The same rows create_site() would store, held by a MemoryRepository."""
-    site = Site(
-        id=1,
-        code=spec.code,
-        name=spec.name,
-        timezone=spec.timezone,
-        schedule_plan=spec.schedule.model_dump(mode="json"),
-        address_lines=list(spec.address_lines),
-        announcements=list(spec.announcements),
-    )
-    services = {}
-    for order, s in enumerate(spec.services):
-        service = s.build(site_id=1, order=order)
-        service.id = 100 + order
-        services[service.code] = service
-    counters = [
-        Counter(id=200 + c.number, site_id=1, number=c.number, name=c.name)
-        for c in spec.counters
-    ]
-    links = [
-        CounterService(
-            counter_id=200 + c.number, service_id=services[code].id or 0, preference=preference
-        )
-        for c in spec.counters
-        for preference, code in enumerate(c.services)
-    ]
-    if tweak is not None:
-        tweak(site, services)
-    return MemoryDesk(MemoryRepository([site], services.values(), counters, links), site)
+def _template(spec: SiteSpec, tweak: Tweak | None) -> Path:
+    """A database file holding the office, made once per spec and tweak."""
+    # By content: tweaks are module-level functions, a spec's repr shows all of it.
+    key = (repr(spec), f"{tweak.__module__}.{tweak.__qualname__}" if tweak else "")
+    if key not in _TEMPLATES:
+        path = _FOLDER / f"office{len(_TEMPLATES)}.db"
+        db = Database(f"sqlite:///{path}")
+        upgrade(db)
+        lay_out(db, spec, tweak)
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.dispose()
+        _TEMPLATES[key] = path
+    return _TEMPLATES[key]
 
 
-def sql_desk(url: str, spec: SiteSpec, tweak: Tweak | None = None) -> SqlDesk:
+def sqlite_desk(path: Path, spec: SiteSpec, tweak: Tweak | None = None) -> Desk:
+    """The office in a new SQLite file at `path`, copied from its template."""
+    shutil.copyfile(_template(spec, tweak), path)
+    return Desk(Database(f"sqlite:///{path}"), spec.code)
+
+
+def database_desk(url: str, spec: SiteSpec, tweak: Tweak | None = None) -> Desk:
+    """The office in a new database at `url` (any dialect), migrated and laid out."""
     db = Database(url)
     upgrade(db)
-    with db.transaction() as session:
-        site = create_site(session, spec)
-        if tweak is not None:
-            # Edited as an admin page does: through the session, which writes them.
-            stored = session.exec(select(Service).where(Service.site_id == site.id))
-            services = {s.code: s for s in stored}
-            tweak(site, services)
-    return SqlDesk(db, spec.code)
-
-
-def make_desk(
-    backend: str, spec: SiteSpec, url: str | None = None, tweak: Tweak | None = None
-) -> Desk:
-    if backend == "memory":
-        return memory_desk(spec, tweak)
-    assert url is not None, "a database desk needs a URL"
-    return sql_desk(url, spec, tweak)
+    lay_out(db, spec, tweak)
+    return Desk(db, spec.code)
 
 
 def at(text: str, zone: str) -> datetime:

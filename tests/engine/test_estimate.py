@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,9 +37,10 @@ from server.engine.estimate import (
     service_minutes,
     wait_minutes,
 )
+from server.engine.model import Site
 from server.engine.repository import QueueRepository
-from server.store.models import Site
-from tests.engine.offices import MemoryDesk, at, memory_desk, office_spec
+from tests.engine import offices
+from tests.engine.offices import at, office_spec, sqlite_desk
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 A, B = 1, 2
@@ -202,10 +205,10 @@ def test_the_priority_rate_follows_the_day() -> None:
 # Over a minute with nothing happening.
 
 
-def _random_morning(seed: int) -> tuple[MemoryDesk, datetime, str]:
+def _random_morning(seed: int, folder: Path) -> tuple[offices.Desk, datetime, str]:
     """The demo office after a random hour: numbers taken, calls, pauses."""
     rng = random.Random(seed)
-    desk = memory_desk(office_spec())
+    desk = sqlite_desk(folder / f"office-{seed}.db", office_spec())
     moment = at("2026-11-24 08:00", "Asia/Makassar")
     for _ in range(rng.randint(5, 70)):
         moment += minutes(rng.expovariate(1 / 2))
@@ -240,14 +243,17 @@ def test_two_tickets_a_minute_apart_differ_by_that_minutes_work(seed: int) -> No
     """The later one waits for the earlier one's turn (its service's minutes,
     stretched by the priority citizens expected meanwhile) and a minute less of
     everything else; never more, never much less."""
-    desk, first_at, service = _random_morning(seed)
-    try:
-        first, _, _ = desk.run(
-            lambda repo, site: _issue_and_estimate(repo, site, service, first_at))
-        second, turn, share = desk.run(
-            lambda repo, site: _issue_and_estimate(repo, site, service, first_at + minutes(1)))
-    except QueueError:
-        return  # the quota of a small service ran out
+    with tempfile.TemporaryDirectory() as folder:
+        desk, first_at, service = _random_morning(seed, Path(folder))
+        try:
+            first, _, _ = desk.run(
+                lambda repo, site: _issue_and_estimate(repo, site, service, first_at))
+            second, turn, share = desk.run(
+                lambda repo, site: _issue_and_estimate(repo, site, service, first_at + minutes(1)))
+        except QueueError:
+            return  # the quota of a small service ran out
+        finally:
+            desk.db.dispose()
     if first is None or second is None:
         assert first is None and second is None
         return

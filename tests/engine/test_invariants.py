@@ -1,14 +1,16 @@
 """The queue rules against an independent model, over random command sequences.
 
 A hypothesis state machine drives every engine command on a demo-like office
-held in a MemoryRepository while a small model of its own predicts each
+stored in a real database while a small model of its own predicts each
 outcome: which ticket a counter calls, which refusal comes back, which events
-are appended. After every step the invariants that must hold whatever happened
-are checked on the engine's own rows, and the model is compared with them.
+are appended. Each command is its own transaction, as in the server. After
+every step the invariants that must hold whatever happened are checked on the
+rows as stored, and the model is compared with them. The machine runs on a
+SQLite file and on PostgreSQL.
 
-The machine runs on the MemoryRepository for speed; a seeded random walk at the
-end runs the same commands on it and on a SQLite file and finds both stores
-leave the same tickets and the same event stream, timestamps included.
+A seeded random walk at the end runs the same commands on both databases and
+finds they leave the same tickets and the same event stream, timestamps
+included.
 """
 
 from __future__ import annotations
@@ -27,20 +29,20 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
-from sqlmodel import select
+from sqlalchemy import text
 
+from antrean.protocol import QueueSnapshot
 from antrean.vocabulary import CounterState, EventType, Priority, TicketStatus
 from server.admin import CounterSpec, ServiceSpec
 from server.engine import commands as engine
 from server.engine import views
 from server.engine.errors import QueueError
-from server.engine.repository import QueueRepository
+from server.engine.model import OPEN_STATUSES, Counter, Event, Service, Site, Ticket
 from server.engine.schedule import WEEKDAYS, Schedule, TimeRange
-from server.store.memory import MemoryRepository
-from server.store.models import Event, Service, Site, Ticket
-from server.store.repository import SqlRepository
-from tests.engine.offices import Desk, SqlDesk, Work, memory_desk, office_spec, sql_desk
+from server.store.unit_of_work import UnitOfWork
+from tests.engine.offices import Desk, Work, database_desk, office_spec
 
 ZONE = ZoneInfo("Asia/Makassar")
 MAX_IN_ROW = 2
@@ -64,9 +66,6 @@ D_HOURS = Schedule(
     sessions={day: [TimeRange.parse("08:00-15:00")] for day in WEEKDAYS}, cutoff_minutes=30
 )
 SITE_CLOSES = time(23, 59, 59)
-OPEN_STATUSES = {
-    TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.NO_SHOW,
-}
 STATUS_TIMESTAMPS = {
     TicketStatus.DONE: "finished_at",
     TicketStatus.NO_SHOW: "no_show_at",
@@ -77,11 +76,39 @@ STATUS_TIMESTAMPS = {
 
 def arrange(site: Site, services: dict[str, Service]) -> None:
     site.priority_max_in_row = MAX_IN_ROW
-    services["D"].schedule_plan = D_HOURS.model_dump(mode="json")
+    services["D"].schedule = D_HOURS
     services["X"].active = False
 
 
+SPEC = office_spec(
+    services=SERVICES,
+    counters=[CounterSpec(n, f"Loket {n}", codes) for n, codes in SERVED.items()],
+)
+
+
+def reset(desk: Desk) -> Desk:
+    """The office as it was created: no tickets, no events, counters open."""
+    with desk.db.engine.begin() as connection:
+        for statement in (
+            "DELETE FROM events", "DELETE FROM tickets", "DELETE FROM daily_numbers",
+            "UPDATE sites SET last_seq = 0",
+            "UPDATE counters SET state = 'open', priority_streak = 0",
+        ):
+            connection.execute(text(statement))
+    return desk
+
+
 START = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)  # a Tuesday morning
+
+
+@dataclass
+class Stored:
+    """The office as committed, read in one transaction."""
+
+    tickets: list[Ticket]
+    counters: dict[int, Counter]
+    last_seq: int
+    snapshot: QueueSnapshot | None
 
 
 @dataclass
@@ -102,22 +129,44 @@ Expected = tuple[EventType, int | None, int | None]  # type, ticket id, counter 
 
 
 class QueueMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, office: Desk) -> None:
         super().__init__()
-        spec = office_spec(
-            services=SERVICES,
-            counters=[CounterSpec(n, f"Loket {n}", codes) for n, codes in SERVED.items()],
-        )
-        self.office = memory_desk(spec, arrange)
-        self.repo = self.office.repo
-        self.site = self.office.site
+        self.office = office
+        with office.db.reading() as unit:
+            site = unit.site(SPEC.code)
+            assert site is not None
+            self.site_id = site.id
+            self.service_code = {s.id: s.code for s in unit.services(site.id)}
+            self.first_number = {s.id: s.first_number for s in unit.services(site.id)}
+            self.counter_number = {c.id: c.number for c in unit.counters(site.id)}
         self.now = START.astimezone(UTC)
         self.tickets: dict[int, ModelTicket] = {}
         self.issued: dict[tuple[str, date], int] = {}
         self.counter_state = dict.fromkeys(SERVED, CounterState.OPEN)
         self.streak = dict.fromkeys(SERVED, 0)
         self.expected: list[Expected] = []
+        self.events: list[Event] = []
+        self.stored: Stored | None = None
         self.last_snapshot: tuple[int, date] | None = None
+
+    def look(self) -> Stored:
+        """What is committed now; read again only after a command changed something."""
+        if self.stored is None:
+            moment = (len(self.events), self.today)
+            with self.office.db.reading() as unit:
+                site = unit.site_by_id(self.site_id)
+                shot = None
+                if moment != self.last_snapshot:
+                    # Nothing changed since the last look: the same answer.
+                    self.last_snapshot = moment
+                    shot = views.snapshot(unit, site, self.now)
+                self.stored = Stored(
+                    tickets=unit.tickets_of_site(site.id),
+                    counters={c.number: c for c in unit.counters(site.id)},
+                    last_seq=site.last_seq,
+                    snapshot=shot,
+                )
+        return self.stored
 
     # -- the model ---------------------------------------------------------------
 
@@ -195,21 +244,24 @@ class QueueMachine(RuleBasedStateMachine):
 
     # -- running a command and checking its events -------------------------------
 
-    def run(self, refusal: str | None, action: object, *args: object) -> object:
+    def run(self, refusal: str | None, work: Work[object]) -> object:
         """Run one engine command; it must refuse exactly when the model says so."""
-        assert callable(action)
-        before = len(self.repo.events)
         try:
-            result = action(self.repo, *args)
+            result = self.office.run(work)
         except QueueError as error:
             event(f"refused: {error.code}")
             assert refusal == error.code, f"refused with {error.code}, expected {refusal}"
-            assert len(self.repo.events) == before, "a refusal appended events"
+            self.stored = None
+            assert self.look().last_seq == len(self.events), "a refusal appended events"
             self.expected.clear()
             return None
         assert refusal is None, f"expected refusal {refusal}, the engine went ahead"
-        appended = self.repo.events[before:]
-        got = [(e.type, e.ticket_id, e.data.get("counter")) for e in appended]
+        self.stored = None
+        appended = self.office.read(
+            lambda unit, site: unit.events_since(site.id, len(self.events), limit=1000)
+        )
+        self.events.extend(appended)
+        got = [(e.type, e.ticket_id, e.counter) for e in appended]
         if isinstance(result, Ticket) and got and got[-1][0] == EventType.ISSUED:
             # The new ticket's id is only known once it exists.
             self.expected[-1] = (EventType.ISSUED, result.id, None)
@@ -219,7 +271,7 @@ class QueueMachine(RuleBasedStateMachine):
             assert change.at == self.now
             if change.ticket_id in self.tickets:
                 model = self.tickets[change.ticket_id]
-                assert change.data["ticket"]["status"] == model.status.value
+                assert change.ticket is not None and change.ticket.status == model.status
             if change.type in (EventType.CALLED, EventType.RECALLED):
                 # Nobody is ever called for a ticket of an earlier day.
                 assert self.tickets[change.ticket_id or 0].day == self.today
@@ -262,11 +314,12 @@ class QueueMachine(RuleBasedStateMachine):
         if refusal is None:
             self.model_expire()
             self.expected.append((EventType.ISSUED, None, None))
-        ticket = self.run(refusal, engine.issue_ticket, self.site, code, self.now,
-                          engine.SYSTEM, priority)
+        now = self.now
+        ticket = self.run(refusal, lambda repo, site: engine.issue_ticket(
+            repo, site, code, now, engine.SYSTEM, priority))
         if ticket is None:
             return
-        assert isinstance(ticket, Ticket) and ticket.id is not None
+        assert isinstance(ticket, Ticket)
         assert ticket.status == TicketStatus.WAITING
         key = (code, self.today)
         self.issued[key] = self.issued.get(key, 0) + 1
@@ -295,12 +348,13 @@ class QueueMachine(RuleBasedStateMachine):
             if choice is not None:
                 self.model_call(choice, counter)
                 self.streak[counter] = self.streak[counter] + 1 if choice.priority else 0
-        called = self.run(refusal, engine.call_next, self.site, counter, self.now)
+        now = self.now
+        called = self.run(refusal, lambda repo, site: engine.call_next(repo, site, counter, now))
         if refusal is None:
             assert (called.id if isinstance(called, Ticket) else None) == (
                 choice.id if choice else None
             ), "call_next skipped the ticket the policy orders first"
-            assert self.office.counter(counter).priority_streak == self.streak[counter]
+            assert self.look().counters[counter].priority_streak == self.streak[counter]
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data(), counter=st.sampled_from(sorted(SERVED)))
@@ -317,7 +371,10 @@ class QueueMachine(RuleBasedStateMachine):
             self.model_expire()
             self.model_release(counter)
             self.model_call(ticket, counter)
-        self.run(refusal, engine.call_ticket, self.site, ticket.id, counter, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(
+            refusal, lambda repo, site: engine.call_ticket(repo, site, ticket_id, counter, now)
+        )
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data())
@@ -331,7 +388,8 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             ticket.call_count += 1
             self.expected.append((EventType.RECALLED, ticket.id, ticket.counter))
-        self.run(refusal, engine.recall, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.recall(repo, ticket_id, now))
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data())
@@ -343,7 +401,8 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             ticket.status = TicketStatus.SERVING
             self.expected.append((EventType.STARTED, ticket.id, ticket.counter))
-        self.run(refusal, engine.start, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.start(repo, ticket_id, now))
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data())
@@ -355,7 +414,8 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             ticket.status = TicketStatus.DONE
             self.expected.append((EventType.FINISHED, ticket.id, ticket.counter))
-        self.run(refusal, engine.finish, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.finish(repo, ticket_id, now))
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data(), back_at_once=st.booleans())
@@ -367,7 +427,8 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             ticket.status = TicketStatus.NO_SHOW
             self.expected.append((EventType.NO_SHOW, ticket.id, ticket.counter))
-        self.run(refusal, engine.no_show, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.no_show(repo, ticket_id, now))
         if back_at_once:
             self.come_back(ticket)
 
@@ -386,7 +447,8 @@ class QueueMachine(RuleBasedStateMachine):
             self.expected.append((EventType.REQUEUED, ticket.id, ticket.counter))
             ticket.status = TicketStatus.WAITING
             ticket.counter = None
-        self.run(refusal, engine.requeue, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.requeue(repo, ticket_id, now))
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data(), to=st.sampled_from(SERVICE_CODES))
@@ -406,7 +468,8 @@ class QueueMachine(RuleBasedStateMachine):
             ticket.status = TicketStatus.WAITING
             ticket.service = to
             ticket.counter = None
-        self.run(refusal, engine.transfer, ticket.id, to, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.transfer(repo, ticket_id, to, now))
 
     @precondition(lambda self: self.tickets)
     @rule(data=st.data())
@@ -418,18 +481,21 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             ticket.status = TicketStatus.CANCELLED
             self.expected.append((EventType.CANCELLED, ticket.id, ticket.counter))
-        self.run(refusal, engine.cancel, ticket.id, self.now)
+        now, ticket_id = self.now, ticket.id
+        self.run(refusal, lambda repo, site: engine.cancel(repo, ticket_id, now))
 
     @rule(counter=st.sampled_from(sorted(SERVED)), state=st.sampled_from(COUNTER_STATES))
     def set_counter_state(self, counter: int, state: CounterState) -> None:
         if self.counter_state[counter] != state:
             self.counter_state[counter] = state
             self.expected.append((EventType.COUNTER_CHANGED, None, counter))
-        self.run(None, engine.set_counter_state, self.site, counter, state, self.now)
+        now = self.now
+        self.run(None, lambda repo, site: engine.set_counter_state(repo, site, counter, state, now))
 
     @rule(minutes=st.integers(min_value=0, max_value=90))
     def advance(self, minutes: int) -> None:
         self.now += timedelta(minutes=minutes)
+        self.stored = None
 
     @rule(edge=st.sampled_from(["23:59", "23:59:59.5", "midnight", "08:00"]))
     def jump(self, edge: str) -> None:
@@ -442,11 +508,12 @@ class QueueMachine(RuleBasedStateMachine):
         else:
             target = datetime.combine(local.date(), time.fromisoformat(edge), ZONE)
         self.now = max(self.now, target.astimezone(UTC))
+        self.stored = None
 
     # -- invariants --------------------------------------------------------------
 
     def rows(self) -> list[Ticket]:
-        return sorted(self.repo.tickets.values(), key=lambda t: t.id or 0)
+        return self.look().tickets
 
     @invariant()
     def numbers_are_unique_and_consecutive(self) -> None:
@@ -458,7 +525,7 @@ class QueueMachine(RuleBasedStateMachine):
             assert (*key, ticket.code) not in codes, f"{ticket.code} issued twice"
             codes.add((*key, ticket.code))
         for (service_id, _), issued in numbers.items():
-            first = self.repo.service(service_id).first_number
+            first = self.first_number[service_id]
             assert issued == list(range(first, first + len(issued)))
             assert issued[-1] <= engine.MAX_NUMBER
 
@@ -497,42 +564,40 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def a_ticket_keeps_its_code_and_place(self) -> None:
         for t in self.rows():
-            origin = self.repo.service(t.origin_service_id).code
+            origin = self.service_code[t.origin_service_id]
             assert t.code == f"{origin}{t.number:03d}"
             assert t.queued_at == t.issued_at
             assert t.history[0]["service"] == origin
-            assert t.history[-1]["service"] == self.repo.service(t.service_id).code
+            assert t.history[-1]["service"] == self.service_code[t.service_id]
 
     @invariant()
     def events_are_numbered_without_gaps(self) -> None:
-        seqs = [e.seq for e in self.repo.events]
+        seqs = [e.seq for e in self.events]
         assert seqs == list(range(1, len(seqs) + 1))
-        assert self.site.last_seq == len(seqs)
+        assert self.look().last_seq == len(seqs)
 
     @invariant()
     def engine_matches_the_model(self) -> None:
-        assert self.repo.tickets.keys() == self.tickets.keys()
+        assert [t.id for t in self.rows()] == sorted(self.tickets)
         for ticket in self.rows():
-            model = self.tickets[ticket.id or 0]
-            counter = self.repo.counter(ticket.counter_id) if ticket.counter_id else None
+            model = self.tickets[ticket.id]
+            counter = self.counter_number[ticket.counter_id] if ticket.counter_id else None
             assert ticket.status == model.status, f"{ticket.code}: {ticket.status}"
-            assert self.repo.service(ticket.service_id).code == model.service
-            assert self.repo.service(ticket.origin_service_id).code == model.origin
+            assert self.service_code[ticket.service_id] == model.service
+            assert self.service_code[ticket.origin_service_id] == model.origin
             assert (ticket.number, ticket.queued_at) == (model.number, model.queued_at)
-            assert (counter.number if counter else None) == model.counter
+            assert counter == model.counter
             assert ticket.call_count == model.call_count
             assert ticket.local_day == model.day
             assert ticket.priority.is_priority == model.priority
         for number, state in self.counter_state.items():
-            assert self.office.counter(number).state == state
+            assert self.look().counters[number].state == state
 
     @invariant()
     def snapshot_counts_the_waiting(self) -> None:
-        moment = (len(self.repo.events), self.today)
-        if moment == self.last_snapshot:
+        shot = self.look().snapshot
+        if shot is None:
             return  # nothing changed since the last look: the same answer
-        self.last_snapshot = moment
-        shot = views.snapshot(self.repo, self.site, self.now)
         waiting = [
             t for t in self.tickets.values()
             if t.status == TicketStatus.WAITING and t.day == self.today
@@ -546,20 +611,39 @@ class QueueMachine(RuleBasedStateMachine):
             if holder is not None and holder.day != self.today:
                 holder = None  # left from an earlier day: about to expire, not shown
             assert (view.current.id if view.current else None) == (holder.id if holder else None)
-        assert shot.seq == len(self.repo.events)
+        assert shot.seq == len(self.events)
 
 
-QueueMachine.TestCase.settings = settings(
-    max_examples=100,
-    stateful_step_count=50,
-    deadline=None,
-    report_multiple_bugs=False,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TestQueueRules = QueueMachine.TestCase
+def machine_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=50,
+        deadline=None,
+        report_multiple_bugs=False,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
-# -- the memory repository keeps the SQL repository's promises ---------------------
+def _run_machine(url: str, examples: int) -> None:
+    office = database_desk(url, SPEC, arrange)
+    try:
+        run_state_machine_as_test(
+            lambda: QueueMachine(reset(office)), settings=machine_settings(examples)
+        )
+    finally:
+        office.db.dispose()
+
+
+def test_queue_rules_on_sqlite(sqlite_url: str) -> None:
+    _run_machine(sqlite_url, examples=40)
+
+
+@pytest.mark.postgres
+def test_queue_rules_on_postgres(postgres_url: str) -> None:
+    _run_machine(postgres_url, examples=15)
+
+
+# -- both databases keep the same promises ------------------------------------------
 
 WALK_STEPS = 300
 WALK_MUST_SEE = {
@@ -612,49 +696,38 @@ def _outcome(desk: Desk, work: Work[object]) -> tuple[str, object]:
 
 
 def _state(desk: Desk) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    def read(repo: QueueRepository, site: Site) -> tuple[list[Ticket], list[Event]]:
-        if isinstance(repo, SqlRepository):
-            tickets = list(repo.session.exec(select(Ticket)))
-            return tickets, repo.events_since(site.id or 0, 0, limit=100_000)
-        assert isinstance(repo, MemoryRepository)
-        return list(repo.tickets.values()), list(repo.events)
-
-    def counter_number(repo: QueueRepository, counter_id: int | None) -> int | None:
-        return repo.counter(counter_id).number if counter_id else None
-
-    def describe(repo: QueueRepository, site: Site) -> tuple[list[tuple[object, ...]], ...]:
-        tickets, events = read(repo, site)
+    def describe(unit: UnitOfWork, site: Site) -> tuple[list[tuple[object, ...]], ...]:
+        codes = {s.id: s.code for s in unit.services(site.id)}
+        numbers = {c.id: c.number for c in unit.counters(site.id)}
         rows = sorted(
             (
-                t.code, t.local_day, t.status, repo.service(t.service_id).code,
-                counter_number(repo, t.counter_id), t.call_count, t.priority, t.queued_at,
+                t.code, t.local_day, t.status, codes[t.service_id],
+                numbers.get(t.counter_id or 0), t.call_count, t.priority, t.queued_at,
                 t.called_at, t.last_called_at, t.started_at, t.finished_at, t.no_show_at,
                 t.cancelled_at, t.expired_at, t.history,
             )
-            for t in tickets
+            for t in unit.tickets_of_site(site.id)
         )
         stream = [
-            (e.seq, e.type, e.at, e.data.get("ticket", {}).get("code"), e.data.get("counter"))
-            for e in events
+            (e.seq, e.type, e.at, e.ticket, e.counter, dict(e.details))
+            for e in unit.events_since(site.id, 0, limit=100_000)
         ]
         return rows, stream
 
-    rows, stream = desk.run(describe)
+    rows, stream = desk.read(describe)
     return rows, stream
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("seed", [11, 22, 33])
-def test_memory_and_sqlite_repositories_agree(seed: int, sqlite_url: str) -> None:
-    """One random walk of commands on both repositories gives the same queue."""
-    spec = office_spec(
-        services=SERVICES,
-        counters=[CounterSpec(n, f"Loket {n}", codes) for n, codes in SERVED.items()],
-    )
-    memory, sqlite = memory_desk(spec, arrange), sql_desk(sqlite_url, spec, arrange)
-    desks: tuple[Desk, Desk] = (memory, sqlite)
+def test_sqlite_and_postgres_agree(seed: int, sqlite_url: str, postgres_url: str) -> None:
+    """One random walk of commands on both databases gives the same queue."""
+    sqlite = database_desk(sqlite_url, SPEC, arrange)
+    postgres = database_desk(postgres_url, SPEC, arrange)
+    desks = (sqlite, postgres)
     rng = random.Random(seed)
     now = START.astimezone(UTC)
-    issued: list[tuple[int, int]] = []  # each ticket's id in memory and in SQLite
+    issued: list[tuple[int, int]] = []  # each ticket's id in SQLite and in PostgreSQL
     kinds = ["issue", "next", "call", "recall", "start", "finish", "no_show", "requeue",
              "transfer", "cancel", "counter", "clock"]
     weights = [6, 6, 1, 2, 2, 2, 2, 1, 1, 1, 1, 3]
@@ -684,20 +757,16 @@ def test_memory_and_sqlite_repositories_agree(seed: int, sqlite_url: str) -> Non
             ]
             assert outcomes[0] == outcomes[1], f"step {step} ({kind}): {outcomes}"
             if kind == "issue" and outcomes[0][0] == "ticket":
-                issued.append((max(memory.repo.tickets), _last_ticket_id(sqlite)))
-        memory_state, sqlite_state = _state(memory), _state(sqlite)
-        assert memory_state[0] == sqlite_state[0]
-        assert memory_state[1] == sqlite_state[1]
-        kinds_seen = {change[1] for change in memory_state[1]}
+                issued.append((_last_ticket_id(sqlite), _last_ticket_id(postgres)))
+        sqlite_state, postgres_state = _state(sqlite), _state(postgres)
+        assert sqlite_state[0] == postgres_state[0]
+        assert sqlite_state[1] == postgres_state[1]
+        kinds_seen = {change[1] for change in sqlite_state[1]}
         assert kinds_seen >= WALK_MUST_SEE, f"the walk never saw {WALK_MUST_SEE - kinds_seen}"
     finally:
         sqlite.db.dispose()
+        postgres.db.dispose()
 
 
-def _last_ticket_id(desk: SqlDesk) -> int:
-    def newest(repo: QueueRepository, site: Site) -> int:
-        assert isinstance(repo, SqlRepository)
-        ids = repo.session.exec(select(Ticket.id)).all()
-        return max(i for i in ids if i is not None)
-
-    return desk.run(newest)
+def _last_ticket_id(desk: Desk) -> int:
+    return max(t.id for t in desk.tickets())

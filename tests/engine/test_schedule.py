@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from antrean.refusals import ClosedReason
 from server.engine import commands as engine
 from server.engine import views
+from server.engine.model import Service, Site
 from server.engine.schedule import (
     WEEKDAYS,
     Schedule,
@@ -26,7 +27,6 @@ from server.engine.schedule import (
     effective,
     opening,
 )
-from server.store.models import Service, Site
 from tests.engine.offices import OpenDesk, office_spec
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -134,7 +134,7 @@ def test_issuing_is_refused_with_the_reason_and_the_next_opening(
 
 
 def _permits_by_appointment(site: Site, services: dict[str, Service]) -> None:
-    services["D"].schedule_plan = PERMIT_HOURS.model_dump(mode="json")
+    services["D"].schedule = PERMIT_HOURS
 
 
 def test_a_service_keeps_its_own_sessions(open_desk: OpenDesk) -> None:

@@ -3,9 +3,8 @@
 WIB is UTC+7, WITA UTC+8, WIT UTC+9, so local midnight falls at 17:00, 16:00
 and 15:00 UTC of the day before, and UTC midnight falls at 07:00, 08:00 and
 09:00 local: in the middle of the morning queue. Numbering must restart at the
-first and carry on through the second. Every scenario runs on the memory
-repository and on a SQLite file, whose timestamps are stored in UTC and must
-come back as the same instants.
+first and carry on through the second. Every scenario runs on a SQLite file,
+whose timestamps are stored in UTC and must come back as the same instants.
 """
 
 from __future__ import annotations
@@ -66,9 +65,9 @@ def test_left_over_tickets_expire_with_events_when_the_day_turns(
     assert called is not None and called.id == waiting.id  # A before B at counter 2
     assert desk.call_next(3, evening + timedelta(minutes=2)).id == at_counter.id  # type: ignore[union-attr]
     served = desk.issue("C", evening + timedelta(minutes=3))
-    desk.run(lambda repo, site: engine.call_ticket(repo, site, served.id or 0, 1,
+    desk.run(lambda repo, site: engine.call_ticket(repo, site, served.id, 1,
                                                   evening + timedelta(minutes=4)))
-    desk.run(lambda repo, site: engine.finish(repo, served.id or 0,
+    desk.run(lambda repo, site: engine.finish(repo, served.id,
                                              evening + timedelta(minutes=5)))
     before = len(desk.events())
 
@@ -84,11 +83,11 @@ def test_left_over_tickets_expire_with_events_when_the_day_turns(
     assert tickets[served.id].status == TicketStatus.DONE
     new_events = desk.events()[before:]
     assert [(e.type, e.ticket_id) for e in new_events] == [
-        (EventType.EXPIRED, t.id) for t in sorted(left_over, key=lambda t: t.id or 0)
+        (EventType.EXPIRED, t.id) for t in sorted(left_over, key=lambda t: t.id)
     ]
     assert [e.seq for e in new_events] == list(range(before + 1, before + 1 + len(new_events)))
     assert desk.issue("A", midnight).code == "A001"
-    refused = desk.refusal(lambda repo, site: engine.call_ticket(repo, site, waiting.id or 0, 1,
+    refused = desk.refusal(lambda repo, site: engine.call_ticket(repo, site, waiting.id, 1,
                                                                   midnight))
     assert refused.code == "invalid_transition"
 

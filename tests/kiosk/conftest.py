@@ -19,20 +19,22 @@ from typing import Any
 import pytest
 from escpos.printer import Dummy
 from gpiozero.pins.mock import MockFactory
-from sqlmodel import select
 
 from antrean.client import DeviceClient
 from antrean.vocabulary import DeviceKind
-from kiosk.app import Kiosk, Result
+from kiosk.app import Kiosk
 from kiosk.lights import Scene
+from kiosk.presses import Result
 from kiosk.printer.port import PrinterPort
 from kiosk.settings import ButtonSettings, FilePrinterSettings, KioskSettings, LightSettings
 from kiosk.simulated import StatusAnswers
 from server.admin import add_device
 from server.app import create_app
 from server.config import ServerSettings
+from server.engine.commands import find_site
+from server.engine.model import Ticket
+from server.store import accounts
 from server.store.database import Database
-from server.store.models import Device, Ticket
 from tests.conftest import make_demo_database
 from tests.live import serving
 
@@ -70,33 +72,27 @@ class Office:
     token: str
     device_id: int
 
-    # Rows are detached before the read transaction ends, so they keep their values.
-
     def tickets(self) -> list[Ticket]:
-        with self.db.reading() as session:
-            rows = list(session.exec(select(Ticket).order_by(Ticket.id)))  # type: ignore[arg-type]
-            session.expunge_all()
-            return rows
+        with self.db.reading() as work:
+            return work.tickets_of_site(find_site(work, "demo").id)
 
     def ticket(self, ticket_id: int) -> Ticket:
-        with self.db.reading() as session:
-            ticket = session.get(Ticket, ticket_id)
+        with self.db.reading() as work:
+            ticket = work.ticket(ticket_id)
             assert ticket is not None
-            session.expunge_all()
             return ticket
 
     def device_health(self) -> dict[str, Any]:
-        with self.db.reading() as session:
-            device = session.get(Device, self.device_id)
+        with self.db.reading() as work:
+            device = accounts.device(work, self.device_id)
             assert device is not None
             return dict(device.health or {})
 
 
 def demo_office(path: Path) -> tuple[Database, str, int]:
     db = make_demo_database(f"sqlite:///{path / 'antrean.db'}")
-    with db.transaction() as session:
-        device, token = add_device(session, "demo", DeviceKind.KIOSK, datetime.now(UTC))
-        assert device.id is not None
+    with db.writing() as work:
+        device, token = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC))
         return db, token, device.id
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import zxingcpp
-from sqlmodel import select
 
 from antrean.health import PrinterState
 from antrean.vocabulary import Priority, TicketStatus
-from kiosk.app import Outcome
 from kiosk.lights import Pattern
-from server.engine.schedule import Schedule
-from server.store.models import Site
+from kiosk.presses import Outcome
+from server.engine.commands import find_site
 from tests.kiosk.conftest import (
     BUTTON_B,
     PRIORITY,
@@ -244,14 +243,11 @@ def test_an_unanswered_issue_is_cancelled_once_the_answer_comes(office: Office) 
 
 
 def test_closed_office_prints_a_slip_at_most_once_a_minute(office: Office) -> None:
-    with office.db.transaction() as session:
-        site = session.exec(select(Site).where(Site.code == "demo")).one()
+    with office.db.writing() as work:
+        site = find_site(work, "demo")
         today = datetime.now(UTC).astimezone(site.zone).date()
-        plan = Schedule.model_validate(site.schedule_plan)
-        site.schedule_plan = plan.model_copy(update={"closed_dates": [today]}).model_dump(
-            mode="json"
-        )
-        session.add(site)
+        site.schedule = site.schedule.model_copy(update={"closed_dates": [today]})
+        work.save(site)
 
     async def scenario() -> list[bytes]:
         async with running_kiosk(office.url, office.token) as rig:
@@ -271,3 +267,15 @@ def test_closed_office_prints_a_slip_at_most_once_a_minute(office: Office) -> No
     assert "Kantor tutup hari ini." in out.text
     assert "Buka kembali:" in out.text
     assert office.tickets() == []
+
+
+def test_the_kiosk_reports_its_card_with_its_health(office: Office) -> None:
+    async def scenario() -> None:
+        async with running_kiosk(office.url, office.token) as rig:
+            await rig.until(lambda: "root_read_only" in office.device_health().get("extra", {}))
+
+    asyncio.run(scenario())
+    extra = office.device_health()["extra"]
+    stats = os.statvfs("/")
+    assert extra["root_read_only"] is bool(stats.f_flag & os.ST_RDONLY)
+    assert abs(extra["disk_free_mb"] - stats.f_bavail * stats.f_frsize // 2**20) < 64

@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from antrean.health import PrinterState
-from kiosk.app import Outcome, Result
+from kiosk.presses import Outcome, Result
 from kiosk.settings import KioskSettings, SimulationSettings
 from kiosk.simulated import simulated_kiosk
 from tests.kiosk.conftest import Office

@@ -28,7 +28,6 @@ from server.engine.commands import find_site
 from server.engine.views import snapshot
 from server.operations import Operations, Outcome
 from server.store.database import Database
-from server.store.repository import SqlRepository
 from tests.conftest import Clock, make_demo_database
 
 
@@ -70,7 +69,8 @@ class LiveServer:
         self.app = create_app(self.settings, clock=self.clock)
         if self.prepare is not None:
             self.prepare(self.app)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        options = {**self.settings.uvicorn_options(), "log_level": "warning"}
+        config = uvicorn.Config(self.app, lifespan="on", **options)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
@@ -103,14 +103,13 @@ class Office:
 
     def execute(self, device: str, command: Command) -> Outcome:
         """Carry out a command straight on the database, past the server (as the CLI would)."""
-        with self.db.reading() as session:
-            caller = caller_for_token(session, self.tokens[device], self.clock())
+        with self.db.reading() as work:
+            caller = caller_for_token(work, self.tokens[device], self.clock())
         return Operations(self.db, None, self.clock).execute(caller, command)
 
     def snapshot(self) -> QueueSnapshot:
-        with self.db.reading() as session:
-            repo = SqlRepository(session)
-            return snapshot(repo, find_site(repo, "demo"), self.clock())
+        with self.db.reading() as work:
+            return snapshot(work, find_site(work, "demo"), self.clock())
 
 
 DEVICES: dict[str, tuple[DeviceKind, list[int]]] = {
@@ -124,10 +123,10 @@ DEVICES: dict[str, tuple[DeviceKind, list[int]]] = {
 
 def register_devices(db: Database, now: datetime) -> tuple[dict[str, str], dict[str, int]]:
     tokens, ids = {}, {}
-    with db.transaction() as session:
+    with db.writing() as work:
         for name, (kind, counters) in DEVICES.items():
-            device, token = add_device(session, "demo", kind, now, counters, name=name)
-            tokens[name], ids[name] = token, device.id or 0
+            device, token = add_device(work, "demo", kind, now, counters, name=name)
+            tokens[name], ids[name] = token, device.id
     return tokens, ids
 
 

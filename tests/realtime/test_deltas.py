@@ -24,7 +24,6 @@ from server.engine.views import snapshot
 from server.operations import Operations
 from server.permissions import Caller
 from server.store.database import Database
-from server.store.repository import SqlRepository
 from tests.conftest import Clock
 
 ADMIN = Caller(label="user:1", site_id=None, role=Role.ADMIN, user_id=1)
@@ -39,9 +38,8 @@ class Recorder:
 
 
 def read(db: Database, clock: Clock) -> QueueSnapshot:
-    with db.reading() as session:
-        repo = SqlRepository(session)
-        return snapshot(repo, find_site(repo, "demo"), clock())
+    with db.reading() as work:
+        return snapshot(work, find_site(work, "demo"), clock())
 
 
 def some_command(rng: random.Random, current: QueueSnapshot) -> Command:

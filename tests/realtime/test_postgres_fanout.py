@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,40 +15,11 @@ from server.engine.commands import find_site
 from server.engine.views import snapshot
 from server.operations import utc_now
 from server.store.database import Database
-from server.store.repository import SqlRepository
 from tests.conftest import make_demo_database
-from tests.realtime.conftest import free_socket, register_devices
+from tests.realtime.conftest import register_devices
+from tests.realtime.processes import start_server, stop_server
 
 pytestmark = pytest.mark.postgres
-
-
-def start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {
-        **os.environ,
-        "ANTREAN_DATABASE_URL": database_url,
-        "ANTREAN_DATA_DIR": str(data_dir),
-        "ANTREAN_FANOUT": "postgres",
-        "ANTREAN_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "launcher", "server", "--port", str(port)], env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return process, url
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the server process did not start")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -62,25 +28,21 @@ def two_servers(
 ) -> Iterator[tuple[Database, dict[str, str], str, str]]:
     db = make_demo_database(postgres_url)
     tokens, _ = register_devices(db, utc_now())
-    first, url_a = start_server(postgres_url, tmp_path / "a")
+    first, url_a = start_server(postgres_url, tmp_path / "a", fanout="postgres")
     try:
-        second, url_b = start_server(postgres_url, tmp_path / "b")
+        second, url_b = start_server(postgres_url, tmp_path / "b", fanout="postgres")
     except BaseException:
-        first.terminate()
-        first.wait(10)
+        stop_server(first)
         raise
     yield db, tokens, url_a, url_b
     for process in (first, second):
-        process.terminate()
-    for process in (first, second):
-        process.wait(15)
+        stop_server(process)
     db.dispose()
 
 
 def server_view(db: Database) -> QueueSnapshot:
-    with db.reading() as session:
-        repo = SqlRepository(session)
-        return snapshot(repo, find_site(repo, "demo"), utc_now())
+    with db.reading() as work:
+        return snapshot(work, find_site(work, "demo"), utc_now())
 
 
 def test_a_command_on_one_process_reaches_clients_of_the_other_in_order(

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from sqlmodel import select
 from websockets.asyncio.server import ServerConnection, serve
 
 from antrean.client import ClientUpdate, ConnectionState, DeviceClient
@@ -23,7 +22,8 @@ from antrean.protocol import (
 )
 from antrean.vocabulary import EventType
 from server.admin import revoke_device
-from server.store.models import Device, Ticket
+from server.engine.commands import find_site
+from server.store import accounts
 from tests.realtime.conftest import Office, command, greeted, next_frame
 
 
@@ -120,8 +120,9 @@ def test_a_lost_answer_is_retried_after_reconnect_without_a_second_ticket(
             await asyncio.to_thread(office.server.start)
             answer = await sending
         assert answer is not None
-        with office.db.reading() as session:
-            tickets = [(t.id, t.code) for t in session.exec(select(Ticket))]
+        with office.db.reading() as work:
+            site = find_site(work, "demo")
+            tickets = [(t.id, t.code) for t in work.tickets_of_site(site.id)]
         assert tickets == [
             (answer["ticket"]["id"], answer["ticket"]["code"])
         ]
@@ -220,8 +221,8 @@ def test_health_reports_are_stored_and_revoked_devices_are_closed(
     health = DeviceHealth(version="1.2.3", uptime_seconds=42, printer=PrinterState.PAPER_NEAR_END)
 
     def stored() -> dict[str, Any]:
-        with office.db.reading() as session:
-            device = session.get(Device, office.device_ids["kiosk"])
+        with office.db.reading() as work:
+            device = accounts.device(work, office.device_ids["kiosk"])
             assert device is not None
             return dict(device.health) | {"seen": device.last_seen_at is not None}
 
@@ -235,8 +236,8 @@ def test_health_reports_are_stored_and_revoked_devices_are_closed(
             assert stored()["version"] == "1.2.3" and stored()["seen"]
             kiosk.on_change(lambda u: reasons.append(u.kind))
             await until(lambda: "snapshot" in reasons, 5)  # the periodic refresh
-            with office.db.transaction() as session:
-                revoke_device(session, office.device_ids["kiosk"], office.clock())
+            with office.db.writing() as work:
+                revoke_device(work, office.device_ids["kiosk"], office.clock())
             await until(lambda: kiosk.state is ConnectionState.REFUSED, 5)
             assert kiosk.refusal is not None and kiosk.refusal.code == "device_revoked"
 

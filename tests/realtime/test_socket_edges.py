@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -26,7 +25,7 @@ from antrean.vocabulary import Role
 from server.admin import add_user, create_site, revoke_device
 from server.auth import sign_in
 from server.demo_office import DEMO_PASSWORD, demo_spec
-from server.store.models import Ticket
+from server.engine.commands import find_site
 from tests.realtime.conftest import Office, command, greeted, next_frame, open_socket
 
 
@@ -40,9 +39,9 @@ async def refusal(office: Office, token: str | None, **hello: Any) -> tuple[dict
 
 
 def test_refusals_at_hello_say_why(office: Office) -> None:
-    with office.db.transaction() as session:
-        revoke_device(session, office.device_ids["kiosk2"], office.clock())
-        create_site(session, replace(demo_spec(), code="kedua"))
+    with office.db.writing() as work:
+        revoke_device(work, office.device_ids["kiosk2"], office.clock())
+        create_site(work, replace(demo_spec(), code="kedua"))
 
     async def scenario() -> None:
         frame, code = await refusal(office, "atd_not-a-real-token")
@@ -169,17 +168,17 @@ def test_a_repeated_request_id_gets_the_first_answer(office: Office) -> None:
         await ws.close()
 
     asyncio.run(scenario())
-    with office.db.reading() as session:
-        assert len(session.exec(select(Ticket)).all()) == 1
+    with office.db.reading() as work:
+        assert len(work.tickets_of_site(find_site(work, "demo").id)) == 1
 
 
 def test_users_connect_with_their_token_and_admins_name_a_site(office: Office) -> None:
     now = office.clock()
-    with office.db.transaction() as session:
-        add_user(session, "loket", DEMO_PASSWORD, Role.OFFICER, "demo")
-        create_site(session, replace(demo_spec(), code="kedua"))
-        officer, _, _ = sign_in(session, "loket", DEMO_PASSWORD, now, timedelta(hours=1))
-        admin, _, _ = sign_in(session, "admin", DEMO_PASSWORD, now, timedelta(hours=1))
+    with office.db.writing() as work:
+        add_user(work, "loket", DEMO_PASSWORD, Role.OFFICER, "demo")
+        create_site(work, replace(demo_spec(), code="kedua"))
+        officer, _, _ = sign_in(work, "loket", DEMO_PASSWORD, now, timedelta(hours=1))
+        admin, _, _ = sign_in(work, "admin", DEMO_PASSWORD, now, timedelta(hours=1))
 
     async def scenario() -> None:
         ws, snap = await greeted(office, officer)

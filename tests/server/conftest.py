@@ -33,8 +33,8 @@ class Api:
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     def device(self, kind: DeviceKind, counters: list[int] | None = None) -> dict[str, str]:
-        with self.db.transaction() as session:
-            _, token = add_device(session, "demo", kind, datetime.now(UTC), counters)
+        with self.db.writing() as work:
+            _, token = add_device(work, "demo", kind, datetime.now(UTC), counters)
         return {"Authorization": f"Bearer {token}"}
 
     def issue(self, headers: dict[str, str], service: str = "A", **extra: object) -> dict:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import select
 
-from antrean.vocabulary import DeviceKind
+from antrean.vocabulary import DeviceKind, Role
+from server.engine.commands import find_site
 from server.engine.schedule import Schedule, TimeRange
-from server.store.models import Service, Site
+from tests.conftest import Clock
 from tests.server.conftest import Api
 
 
@@ -71,12 +73,44 @@ def test_a_kiosk_cancels_only_its_own_tickets(api: Api, officer: dict[str, str])
     assert api.client.post(f"/api/v1/tickets/{mine}/cancel", headers=kiosk).status_code == 200
 
 
+def test_a_kiosk_cancels_only_a_waiting_ticket_it_just_issued(
+    api: Api, officer: dict[str, str], clock: Clock
+) -> None:
+    kiosk = api.device(DeviceKind.KIOSK)
+
+    def cancel(ticket_id: int) -> tuple[int, dict[str, Any]]:
+        answer = api.client.post(f"/api/v1/tickets/{ticket_id}/cancel", headers=kiosk)
+        return answer.status_code, answer.json()
+
+    called, served, returned, old, fresh = (
+        api.issue(kiosk, "A")["ticket"]["id"] for _ in range(5)
+    )
+    api.client.post("/api/v1/sites/demo/counters/1/state", json={"state": "open"}, headers=officer)
+    steps = [("call", called), ("call", served), ("start", served), ("call", returned),
+             ("no-show", returned), ("requeue", returned)]
+    for step, ticket in steps:
+        body = {"counter": 1} if step == "call" else {}
+        done = api.client.post(f"/api/v1/tickets/{ticket}/{step}", json=body, headers=officer)
+        assert done.status_code == 200, done.text
+    # Called, being served, or called once and back in line: the kiosk may not touch it.
+    for ticket in (called, served, returned):
+        status, body = cancel(ticket)
+        assert (status, body["error"]["code"]) == (403, "forbidden")
+        assert "waiting ticket it issued" in body["error"]["details"]["rule"]
+    clock.advance(minutes=14)
+    assert cancel(fresh)[0] == 200  # the print failed a moment ago
+    clock.advance(minutes=2)
+    assert cancel(old)[0] == 403  # sixteen minutes on, it is the citizen's
+    # An officer may still cancel what the kiosk may not.
+    assert api.client.post(f"/api/v1/tickets/{old}/cancel", headers=officer).status_code == 200
+
+
 def test_officer_of_another_site_is_refused(api: Api) -> None:
     from server.admin import CounterSpec, ServiceSpec, SiteSpec, add_user, create_site
 
-    with api.db.transaction() as session:
+    with api.db.writing() as work:
         create_site(
-            session,
+            work,
             SiteSpec(
                 "desa",
                 "Kantor Desa",
@@ -86,7 +120,7 @@ def test_officer_of_another_site_is_refused(api: Api) -> None:
                 counters=[CounterSpec(1, "Loket", ["A"])],
             ),
         )
-        add_user(session, "kades", "rahasia1", "officer", "desa")  # type: ignore[arg-type]
+        add_user(work, "kades", "rahasia1", Role.OFFICER, "desa")
     answer = api.client.post(
         "/api/v1/auth/token", json={"username": "kades", "password": "rahasia1"}
     )
@@ -100,13 +134,13 @@ def test_revoked_device_is_refused(api: Api) -> None:
     from datetime import UTC, datetime
 
     from server.admin import revoke_device
-    from server.store.models import Device
+    from server.store import accounts
 
     kiosk = api.device(DeviceKind.KIOSK)
     api.issue(kiosk, "A")
-    with api.db.transaction() as session:
-        device = session.exec(select(Device)).one()
-        revoke_device(session, device.id or 0, datetime.now(UTC))
+    with api.db.writing() as work:
+        [device] = accounts.devices(work)
+        revoke_device(work, device.id, datetime.now(UTC))
     answer = api.client.post("/api/v1/sites/demo/tickets", json={"service": "A"}, headers=kiosk)
     assert (answer.status_code, _error(answer)) == (401, "device_revoked")
 
@@ -116,10 +150,10 @@ def test_closed_office_says_why_and_when_it_opens(api: Api, officer: dict[str, s
         sessions={"tue": [TimeRange.parse("08:00-15:00")], "wed": [TimeRange.parse("08:00-15:00")]},
         cutoff_minutes=30,
     )
-    with api.db.transaction() as session:
-        site = session.exec(select(Site)).one()
-        site.schedule_plan = office_hours.model_dump(mode="json")
-        session.add(site)
+    with api.db.writing() as work:
+        site = find_site(work, "demo")
+        site.schedule = office_hours
+        work.save(site)
     # 10:00 WITA Tuesday: open.
     api.issue(officer, "A")
     clock = api.client.app.state.operations.clock  # type: ignore[attr-defined]
@@ -133,13 +167,13 @@ def test_closed_office_says_why_and_when_it_opens(api: Api, officer: dict[str, s
 
 
 def test_quota_and_inactive_service(api: Api, officer: dict[str, str]) -> None:
-    with api.db.transaction() as session:
-        for service in session.exec(select(Service)).all():
+    with api.db.writing() as work:
+        for service in work.services(find_site(work, "demo").id):
             if service.code == "D":
                 service.daily_quota = 2
             if service.code == "E":
                 service.active = False
-            session.add(service)
+            work.save(service)
     api.issue(officer, "D")
     api.issue(officer, "D")
     full = api.client.post("/api/v1/sites/demo/tickets", json={"service": "D"}, headers=officer)

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
 from antrean.vocabulary import EventType
+from server.engine.model import Event
 from server.simulation.database import OfficeDatabase
 from server.simulation.day import Day, DayResult
 from server.simulation.scenario import Scenario, load_scenario
-from server.store.models import Event
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +26,18 @@ def run_with_events(scenario: Scenario, seed: int) -> tuple[DayResult, list[Even
     try:
         with office.day() as db:
             result = Day(scenario, seed, db, office.site_id).run()
-            with db.reading() as session:
-                events = list(session.exec(select(Event).order_by(col(Event.seq))))
-                session.expunge_all()
+            with db.reading() as work:
+                events = work.events_since(office.site_id, 0, limit=100_000)
         return result, events
     finally:
         office.close()
 
 
 def _facts(events: list[Event]) -> list[tuple[Any, ...]]:
-    return [(e.seq, e.type, e.at, e.ticket_id, e.counter_id, e.data) for e in events]
+    return [
+        (e.seq, e.type, e.at, e.ticket_id, e.counter_id, e.ticket, e.counter, e.details)
+        for e in events
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +98,8 @@ def test_the_counter_break_pauses_the_counter_for_thirty_minutes(
 ) -> None:
     result, events = day
     changes = [
-        (_local(result, e), e.data["state"]) for e in events
-        if e.type == EventType.COUNTER_CHANGED and e.data.get("counter") == 2
+        (_local(result, e), e.details["state"]) for e in events
+        if e.type == EventType.COUNTER_CHANGED and e.counter == 2
     ]
     pause = next(moment for moment, state in changes if state == "paused")
     back = next(moment for moment, state in changes if state == "open" and moment > pause)

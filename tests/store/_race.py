@@ -65,8 +65,8 @@ def make_office(url: str, counters: int, quota: int | None = None) -> None:
         services=[ServiceSpec(SERVICE, "Layanan A", daily_quota=quota)],
         counters=[CounterSpec(n, f"Loket {n}", [SERVICE]) for n in range(1, counters + 1)],
     )
-    with db.transaction() as session:
-        create_site(session, spec)
+    with db.writing() as work:
+        create_site(work, spec)
     db.dispose()
 
 

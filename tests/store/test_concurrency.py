@@ -3,7 +3,8 @@ together, a request retried while its first try is still running.
 
 Each racer has its own Database (threads), or its own process (spawn), as
 separate server workers would. On SQLite, writers queue at BEGIN IMMEDIATE;
-on PostgreSQL the row locks of SqlRepository keep them apart.
+on PostgreSQL the row locks the unit of work takes keep them apart. What was
+stored is read back through SQLAlchemy's ORM, independently of the store.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from itertools import chain
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from antrean.protocol import CallNextCommand, IssueTicketCommand
 from antrean.vocabulary import EventType, Role, TicketStatus
-from server.operations import _HANDLERS, Operations, Outcome, RecordingRepository
+from server.operations import _HANDLERS, Operations, Outcome
 from server.permissions import Caller
 from server.store.database import Database
+from server.store.errors import TransientConflict
 from server.store.models import DailyNumber, Event, RequestRecord, Site, Ticket
+from server.store.unit_of_work import UnitOfWork
 from tests.store import _race
 from tests.store._race import (
     Flag,
@@ -51,22 +53,18 @@ def _issue_upfront(db: Database, count: int) -> None:
 
 
 def _tickets(db: Database) -> list[Ticket]:
-    with db.reading() as session:
-        tickets = list(session.exec(select(Ticket).order_by(col(Ticket.id))))
-        session.expunge_all()
-    return tickets
+    with Session(db.engine, expire_on_commit=False) as session:
+        return list(session.exec(select(Ticket).order_by(col(Ticket.id))))
 
 
 def _events(db: Database) -> list[Event]:
-    with db.reading() as session:
-        events = list(session.exec(select(Event).order_by(col(Event.seq))))
-        session.expunge_all()
-    return events
+    with Session(db.engine, expire_on_commit=False) as session:
+        return list(session.exec(select(Event).order_by(col(Event.seq))))
 
 
 def assert_seq_unbroken(db: Database) -> None:
     """Every event numbered 1..last_seq: no gap, no number twice."""
-    with db.reading() as session:
+    with Session(db.engine) as session:
         last_seq = session.exec(select(Site.last_seq).where(Site.code == _race.SITE)).one()
     seqs = [event.seq for event in _events(db)]
     assert seqs == list(range(1, last_seq + 1))
@@ -93,7 +91,7 @@ def assert_numbered_in_order(db: Database, issued: int) -> None:
     tickets = _tickets(db)
     assert sorted(t.number for t in tickets) == list(range(1, issued + 1))
     assert len({(t.origin_service_id, t.local_day, t.code) for t in tickets}) == issued
-    with db.reading() as session:
+    with Session(db.engine) as session:
         assert session.exec(select(DailyNumber.last_number)).all() == [issued]
     issued_events = [e for e in _events(db) if e.type == EventType.ISSUED]
     assert len(issued_events) == issued
@@ -214,17 +212,13 @@ def test_one_request_sent_from_many_threads_issues_one_ticket(db: Database) -> N
         assert answers == [(status, body)] * senders
     tickets = _tickets(db)
     assert [t.code for t in tickets] == [f"A{n:03d}" for n in range(1, rounds + 1)]
-    with db.reading() as session:
+    with Session(db.engine) as session:
         request_ids = session.exec(select(RequestRecord.request_id)).all()
     assert sorted(request_ids) == [f"kiosk-1-{n:04d}" for n in range(1, rounds + 1)]
     assert_seq_unbroken(db)
 
 
 # --- transient failures ---------------------------------------------------------
-
-
-class _Deadlock(Exception):
-    sqlstate = "40P01"
 
 
 def test_a_deadlocked_command_is_run_again(demo_db: Database) -> None:
@@ -234,12 +228,12 @@ def test_a_deadlocked_command_is_run_again(demo_db: Database) -> None:
     issue = _HANDLERS[IssueTicketCommand]
     attempts = 0
 
-    def work(repo: RecordingRepository, now: datetime) -> Outcome:
+    def work(unit: UnitOfWork, now: datetime) -> Outcome:
         nonlocal attempts
         attempts += 1
-        outcome = issue(repo, now, caller, IssueTicketCommand(site="demo", service="A"))
+        outcome = issue(unit, now, caller, IssueTicketCommand(site="demo", service="A"))
         if attempts == 1:
-            raise OperationalError("INSERT", {}, _Deadlock("deadlock detected"))
+            raise TransientConflict("deadlock detected")
         return outcome
 
     outcome = operations.run(caller, "retry-1", work)

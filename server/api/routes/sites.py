@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from sqlmodel import col, select
 
 from antrean.protocol import (
     CallNextCommand,
@@ -30,8 +29,6 @@ from server.api.schemas import (
 from server.engine.commands import find_site
 from server.engine.views import event_view, snapshot
 from server.permissions import Action, authorize
-from server.store.models import Site
-from server.store.repository import SqlRepository
 
 router = APIRouter(tags=["sites"])
 
@@ -42,21 +39,21 @@ CounterPath = Annotated[int, Path(ge=1, le=999)]
 @router.get("/sites", response_model=list[SitePublic])
 def list_sites(operations: OperationsDep) -> list[SitePublic]:
     """Public: the offices this server runs."""
-    with operations.db.reading() as session:
-        sites = session.exec(select(Site).order_by(col(Site.code))).all()
+    with operations.db.reading() as work:
         return [
-            SitePublic(code=s.code, name=s.name, timezone=s.timezone, address_lines=s.address_lines)
-            for s in sites
+            SitePublic(
+                code=s.code, name=s.name, timezone=s.timezone, address_lines=list(s.address_lines)
+            )
+            for s in work.sites()
         ]
 
 
 @router.get("/sites/{site}/services", response_model=list[ServicePublic])
 def list_services(site: SitePath, operations: OperationsDep) -> list[ServicePublic]:
     """Public: services and their requirements, so citizens bring the right papers."""
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        found = find_site(repo, site)
-        services = sorted(repo.services(found.id or 0), key=lambda s: (s.sort_order, s.code))
+    with operations.db.reading() as work:
+        found = find_site(work, site)
+        services = sorted(work.services(found.id), key=lambda s: (s.sort_order, s.code))
         return [ServicePublic.model_validate(s, from_attributes=True) for s in services]
 
 
@@ -84,11 +81,10 @@ def events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EventView]:
     """The site's event stream after a `seq`, oldest first."""
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        found = find_site(repo, site)
-        authorize(caller, Action.VIEW, found.id or 0)
-        return [event_view(found.code, e) for e in repo.events_since(found.id or 0, after, limit)]
+    with operations.db.reading() as work:
+        found = find_site(work, site)
+        authorize(caller, Action.VIEW, found.id)
+        return [event_view(found.code, e) for e in work.events_since(found.id, after, limit)]
 
 
 @router.post(
@@ -129,15 +125,16 @@ def set_counter_state(
     caller: CallerDep,
 ) -> Response:
     """Open, pause or close a counter."""
-    command = CounterStateCommand(site=site, counter=number, state=body.state)
+    command = CounterStateCommand(
+        site=site, counter=number, state=body.state, reason=body.reason
+    )
     return respond(operations.execute(caller, command, body.request_id))
 
 
 def _snapshot(
     operations: OperationsDep, caller: CallerDep, site: str, now: NowDep
 ) -> QueueSnapshot:
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        found = find_site(repo, site)
-        authorize(caller, Action.VIEW, found.id or 0)
-        return snapshot(repo, found, now)
+    with operations.db.reading() as work:
+        found = find_site(work, site)
+        authorize(caller, Action.VIEW, found.id)
+        return snapshot(work, found, now)

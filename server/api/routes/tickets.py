@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from antrean.protocol import (
     CallTicketCommand,
+    RateServiceCommand,
     TicketCommand,
     TicketStatusView,
     TicketView,
@@ -16,10 +17,15 @@ from antrean.protocol import (
 )
 from server.api.answers import respond
 from server.api.deps import CallerDep, NowDep, OperationsDep
-from server.api.schemas import CallRequest, CancelRequest, Retriable, TransferRequest
+from server.api.schemas import (
+    CallRequest,
+    CancelRequest,
+    RateRequest,
+    Retriable,
+    TransferRequest,
+)
 from server.engine.errors import QueueError
 from server.engine.views import ticket_status
-from server.store.repository import SqlRepository
 
 router = APIRouter(tags=["tickets"])
 
@@ -41,7 +47,19 @@ def transfer(
     ticket_id: TicketPath, body: TransferRequest, operations: OperationsDep, caller: CallerDep
 ) -> Response:
     """Send the citizen on to another service, keeping their code and place."""
-    command = TransferCommand(ticket_id=ticket_id, service=body.service)
+    command = TransferCommand(ticket_id=ticket_id, service=body.service, note=body.note)
+    return respond(operations.execute(caller, command, body.request_id))
+
+
+@router.post("/tickets/{ticket_id}/rate", response_model=TicketView)
+def rate(
+    ticket_id: TicketPath, body: RateRequest, operations: OperationsDep, caller: CallerDep
+) -> Response:
+    """The citizen's satisfaction, once, shortly after the ticket was finished.
+
+    Taken from the faces at the counter: the keypad of the ticket's counter.
+    """
+    command = RateServiceCommand(ticket_id=ticket_id, satisfaction=body.satisfaction)
     return respond(operations.execute(caller, command, body.request_id))
 
 
@@ -67,7 +85,7 @@ def step(
     body: Annotated[Retriable | None, Body()] = None,
 ) -> Response:
     """Recall (call again), no-show, requeue a no-show, start or finish serving."""
-    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)  # type: ignore[arg-type]
+    command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)
     return respond(operations.execute(caller, command, body.request_id if body else None))
 
 
@@ -85,12 +103,11 @@ def status(
 def public_status(
     operations: OperationsDep, ticket_id: int, token: str, now: NowDep
 ) -> TicketStatusView:
-    with operations.db.reading() as session:
-        repo = SqlRepository(session)
-        ticket = repo.ticket(ticket_id)
+    with operations.db.reading() as work:
+        ticket = work.ticket(ticket_id)
         if ticket is None or not _same(ticket.token, token):
             raise QueueError("ticket_not_found", {"ticket": ticket_id})
-        return ticket_status(repo, ticket, now)
+        return ticket_status(work, ticket, now)
 
 
 def _same(a: str, b: str) -> bool:
