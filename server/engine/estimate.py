@@ -10,7 +10,7 @@ From then on each counter works through the tickets ahead of this one in
 the order the call rule takes them (priority first, then oldest first)
 among the services *it* serves, so a counter serving two services takes the
 oldest of both. The minutes its counters spend on others first, and when
-they are ready, give the wait (`_drain`, `_water_fill`). That answers the
+they are ready, give the wait (`_drain`, `_first_free`). That answers the
 three ways the old per-service formula went wrong: other services sharing
 the counters, a paused counter that comes back, and a scheduled break that
 is about to stop every counter.
@@ -132,9 +132,9 @@ def wait_minutes(office: Office, ticket_id: int) -> float | None:
         (p for p in office.waiting if p.id != target.id and _called_before(p, target)),
         key=_call_key,
     )
-    work = _drain(office, older, ready, set(serving))
+    shared = _drain(office, older, ready, set(serving))
     typical = _typical_minutes(office, [office.desks[i] for i in serving])
-    wait = _water_fill(sorted(ready[i] for i in serving), work, IN_PROGRESS_SHARE * typical)
+    wait = _first_free(sorted(ready[i] for i in serving), shared, IN_PROGRESS_SHARE * typical)
     wait = _through_breaks(office, wait)
     if target.priority:
         return wait
@@ -162,7 +162,7 @@ def _call_key(place: Place) -> tuple[bool, datetime, int]:
 def _drain(
     office: Office, older: Sequence[Place], ready: Sequence[float], serving: set[int]
 ) -> float:
-    """The older work the target's counters take on before one of them is free for it.
+    """Minutes until one of the target's counters has nobody older left to call.
 
     Every counter, from when it is ready, works on the oldest older ticket it
     serves; when several are free at once they share it, as if minutes could be
@@ -181,10 +181,8 @@ def _drain(
             lines.append((own, ready[index], index in serving))
     first = [0] * len(lines)
     now = 0.0
-    work = 0.0
     while True:
         working: dict[int, int] = {}
-        serving_busy = 0
         step = math.inf
         for i, (own, at, serves_target) in enumerate(lines):
             k = first[i]
@@ -197,19 +195,17 @@ def _drain(
                     step = at - now
             elif k == end:
                 if serves_target:
-                    return work  # a counter of the target's service is free for it
+                    return now  # a counter of the target's service is free for it
             else:
                 ticket = own[k]
                 working[ticket] = working.get(ticket, 0) + 1
-                serving_busy += serves_target
         for ticket, count in working.items():
             if left[ticket] / count < step:
                 step = left[ticket] / count
         if step == math.inf:
-            return work
+            return now
         for ticket, count in working.items():
             left[ticket] -= count * step
-        work += step * serving_busy
         now += step
 
 
@@ -217,19 +213,24 @@ def _called_before(place: Place, target: Place) -> bool:
     return _call_key(place) < _call_key(target)
 
 
-def _water_fill(ready: Sequence[float], work: float, in_progress: float) -> float:
-    """When `work` minutes ahead have all been taken up by counters that come free
-    at `ready` (minutes from now, sorted): each counter works on from when it is
-    ready, and when the ticket's turn comes the other counters are still each
-    `in_progress` minutes into a citizen, on average."""
-    total = 0.0
-    for count, moment in enumerate(ready, start=1):
-        total += moment
-        candidate = max(moment, (work - (count - 1) * in_progress + total) / count)
-        following = ready[count] if count < len(ready) else math.inf
-        if candidate < following:
-            return candidate
-    return ready[-1]
+def _first_free(ready: Sequence[float], shared: float, in_progress: float) -> float:
+    """When the first of the target's counters is free for it, from `shared`, when
+    they would all be free if minutes could be split, and when each is ready
+    (minutes from now, sorted).
+
+    Citizens come whole, so counters do not finish together: with j counters at
+    work, when the first is free the others are each `in_progress` minutes from
+    done, on average, and the first is free (j - 1) / j of that before `shared`.
+    A counter that joins late takes its share no sooner than it joins: the
+    figure then holds still until that share is worked off, so it never runs
+    ahead of the time shared out, nor goes back.
+    """
+    working = [moment for moment in ready if moment < shared]
+    best = shared - (len(working) - 1) * in_progress / len(working) if working else shared
+    for count in range(1, len(working)):
+        # The moment counter count + 1 joined the `count` already at work.
+        best = max(best, working[count] - (count - 1) * in_progress / count)
+    return best
 
 
 def _through_breaks(office: Office, wait: float) -> float:

@@ -154,6 +154,41 @@ def test_many_counters_share_a_long_line() -> None:
         assert waits[0] == pytest.approx(expected)
 
 
+def test_a_counter_joining_late_never_speeds_the_figure_up() -> None:
+    # Counters ready in 1.5, 4 and 10 minutes; one more A citizen ahead. When
+    # the third counter joins, it takes its share of the work from then on: the
+    # figure moved by more than that citizen's 4 minutes when it was counted
+    # as if the third had been there all along.
+    desks = [Desk(1, (A, B), NOW + minutes(10)), Desk(2, (A, B), NOW + minutes(1.5)),
+             Desk(3, (A,), NOW + minutes(4))]
+    four = {A: 4.0, B: 16.0}
+    waits = [new_ticket_wait(Office(NOW, desks, line(*ahead), four), A)
+             for ahead in ([B, A], [B, A, A])]
+    assert waits[0] is not None and waits[1] is not None
+    assert 0 <= waits[1] - waits[0] <= 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([(A,), (B,), (A, B)]), st.floats(0, 30)),
+             min_size=1, max_size=5),
+    st.lists(st.sampled_from([A, B]), max_size=12),
+    st.sampled_from([4.0, 8.0, 12.0]),
+    st.sampled_from([4.0, 8.0, 16.0]),
+)
+def test_one_more_citizen_ahead_adds_at_most_their_minutes(
+    counters: list[tuple[tuple[int, ...], float]], ahead: list[int], a: float, b: float
+) -> None:
+    desks = [Desk(n, services, NOW + minutes(ready))
+             for n, (services, ready) in enumerate(counters)]
+    before = new_ticket_wait(Office(NOW, desks, line(*ahead), {A: a, B: b}), A)
+    after = new_ticket_wait(Office(NOW, desks, line(*ahead, A), {A: a, B: b}), A)
+    if before is None or after is None:
+        assert before is None and after is None
+        return
+    assert before - 1e-9 <= after <= before + a + 1e-9
+
+
 def test_a_paused_counter_comes_back() -> None:
     # Only counter 2 serves B, and its officer paused it 5 minutes ago.
     back = expected_return(NOW - minutes(5), NOW)
