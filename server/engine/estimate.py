@@ -10,7 +10,7 @@ From then on each counter works through the tickets ahead of this one in
 the order the call rule takes them (priority first, then oldest first)
 among the services *it* serves, so a counter serving two services takes the
 oldest of both. The minutes its counters spend on others first, and when
-they are ready, give the wait (`_drain`, `_first_free`). That answers the
+they are ready, give the wait (`Projection`, `_first_free`). That answers the
 three ways the old per-service formula went wrong: other services sharing
 the counters, a paused counter that comes back, and a scheduled break that
 is about to stop every counter.
@@ -35,9 +35,12 @@ gathers the facts.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
+from typing import NamedTuple
 
 from server.engine.schedule import WEEKDAYS, Schedule
 
@@ -83,8 +86,7 @@ def expected_return(paused_since: datetime | None, now: datetime) -> datetime:
     return max(back, now + timedelta(minutes=OVERDUE_MINUTES))
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """A ticket in line, as the call rule sees it."""
 
     id: int
@@ -115,38 +117,164 @@ class Office:
 NEW_TICKET = -1
 
 
+class Projection:
+    """The office played forward once, for every ticket in line and every service.
+
+    Each counter, from when it is ready, works on the oldest ticket it serves,
+    in call order; when several work on one they share it, as if minutes could
+    be split. That keeps the answer continuous (a counter coming free a moment
+    later moves it a moment, never a whole service) where placing whole
+    citizens on counters one by one jumps. Playing it once gives when each
+    ticket's minutes have all been taken up (`done`); a ticket is called when
+    one of its service's counters is ready and every ticket it would call first
+    is done. Until that moment no counter has touched anyone behind the ticket,
+    so one play serves every ticket, every service's newcomer, the status page
+    and a whole snapshot alike.
+    """
+
+    def __init__(self, office: Office) -> None:
+        self.office = office
+        keyed = sorted((_call_key(p), p) for p in office.waiting)
+        self.keys = [key for key, _ in keyed]
+        self.order = [place for _, place in keyed]
+        now = office.now
+        self.ready = [
+            max(0.0, (_after_breaks(max(d.free_at, now), office.breaks) - now).total_seconds() / 60)
+            for d in office.desks
+        ]
+        # Each counter's own line: the tickets it may call, in call order.
+        services = [p.service_id for p in self.order]
+        self.lines = []
+        for desk in office.desks:
+            own = set(desk.services)
+            self.lines.append([k for k, service in enumerate(services) if service in own])
+        self.done = _play(office.minutes, services, self.ready, self.lines)
+        self.waited_for = set(services)
+        self._reach: dict[int, list[float]] = {}
+        self._per_service: dict[int, tuple[list[int], float, float] | None] = {}
+
+    def position(self, ticket_id: int) -> int | None:
+        """Where a ticket stands in the call order; None when it is not in line."""
+        return next((k for k, p in enumerate(self.order) if p.id == ticket_id), None)
+
+    def wait(self, ticket_id: int) -> float | None:
+        """Minutes until a ticket in line is called; None when no counter will serve it."""
+        k = self.position(ticket_id)
+        if k is None:
+            return None
+        target = self.order[k]
+        return self._wait(target.service_id, k, target.priority)
+
+    def wait_for_new(self, service_id: int) -> float | None:
+        """The wait of a normal ticket taken now for the service, at the back of the line."""
+        behind = bisect_left(self.keys, (True, self.office.now, NEW_TICKET))
+        return self._wait(service_id, behind, False)
+
+    def _wait(self, service_id: int, k: int, priority: bool) -> float | None:
+        """For a ticket that would stand at position k of the call order."""
+        known = self._service(service_id)
+        if known is None:
+            return None
+        serving, in_progress, share = known
+        # Ready, with everyone it would call before this ticket done.
+        shared = min(self._reached(d)[bisect_left(self.lines[d], k)] for d in serving)
+        ready = sorted(self.ready[d] for d in serving)
+        wait = _through_breaks(self.office, _first_free(ready, shared, in_progress))
+        # Priority citizens who come while this one waits go first: W = W0 + share × W.
+        return wait if priority else wait / (1 - share)
+
+    def _reached(self, desk: int) -> list[float]:
+        """When counter `desk` is ready with the first j tickets of its line done, by j."""
+        if desk not in self._reach:
+            done = self.done
+            self._reach[desk] = list(
+                accumulate((done[k] for k in self.lines[desk]), max, initial=self.ready[desk])
+            )
+        return self._reach[desk]
+
+    def _service(self, service_id: int) -> tuple[list[int], float, float] | None:
+        """The counters serving a service, its citizens' minutes in progress, and the
+        share of its counters' time priority citizens yet to come will take."""
+        if service_id not in self._per_service:
+            office = self.office
+            serving = [d for d, desk in enumerate(office.desks) if service_id in desk.services]
+            if not serving:
+                self._per_service[service_id] = None
+            else:
+                waited_for = self.waited_for | {service_id}
+                typical = _typical_minutes(office, [office.desks[d] for d in serving], waited_for)
+                share = priority_share(office, service_id)
+                self._per_service[service_id] = (serving, IN_PROGRESS_SHARE * typical, share)
+        return self._per_service[service_id]
+
+
 def wait_minutes(office: Office, ticket_id: int) -> float | None:
     """Minutes until the ticket is called; None when no counter will serve it."""
-    target = next((p for p in office.waiting if p.id == ticket_id), None)
-    if target is None:
-        return None
-    serving = [i for i, d in enumerate(office.desks) if target.service_id in d.services]
-    if not serving:
-        return None
-    ready = [
-        max(0.0, (_after_breaks(max(d.free_at, office.now), office.breaks) - office.now)
-            .total_seconds() / 60)
-        for d in office.desks
-    ]
-    older = sorted(
-        (p for p in office.waiting if p.id != target.id and _called_before(p, target)),
-        key=_call_key,
-    )
-    shared = _drain(office, older, ready, set(serving))
-    typical = _typical_minutes(office, [office.desks[i] for i in serving])
-    wait = _first_free(sorted(ready[i] for i in serving), shared, IN_PROGRESS_SHARE * typical)
-    wait = _through_breaks(office, wait)
-    if target.priority:
-        return wait
-    # Priority citizens who come while this one waits go first: W = W0 + share × W.
-    return wait / (1 - priority_share(office, target.service_id))
+    return Projection(office).wait(ticket_id)
 
 
-def _typical_minutes(office: Office, serving: Sequence[Desk]) -> float:
+def new_ticket_wait(office: Office, service_id: int) -> float | None:
+    """The wait of a normal ticket taken now for the service, at the back of the line."""
+    return Projection(office).wait_for_new(service_id)
+
+
+def _play(
+    minutes: Mapping[int, float],
+    services: Sequence[int],
+    ready: Sequence[float],
+    lines: Sequence[list[int]],
+) -> list[float]:
+    """Minutes from now until each ticket's minutes (of `services`, in call order)
+    have all been taken up; infinite for one that no counter serves."""
+    done = [math.inf] * len(services)
+    left = [0.0] * len(services)
+    asked: dict[int, float] = {}
+    for line in lines:
+        for k in line:
+            service = services[k]
+            if service not in asked:
+                asked[service] = minutes.get(service, 0.0)
+            left[k] = asked[service]
+    # The counters with someone to call: their lines, when each is ready, how far along.
+    at_work = [d for d, line in enumerate(lines) if line]
+    reached = [0] * len(lines)
+    now = 0.0
+    while at_work:
+        working: dict[int, int] = {}
+        step = math.inf
+        for d in at_work:
+            line = lines[d]
+            k = reached[d]
+            end = len(line)
+            while k < end and left[line[k]] <= 1e-9:
+                if done[line[k]] == math.inf:
+                    done[line[k]] = now
+                k += 1
+            reached[d] = k
+            if k == end:
+                continue
+            if ready[d] > now:
+                if ready[d] - now < step:
+                    step = ready[d] - now
+            else:
+                ticket = line[k]
+                working[ticket] = working.get(ticket, 0) + 1
+        at_work = [d for d in at_work if reached[d] < len(lines[d])]
+        for ticket, count in working.items():
+            if left[ticket] / count < step:
+                step = left[ticket] / count
+        if step == math.inf:
+            break
+        for ticket, count in working.items():
+            left[ticket] -= count * step
+        now += step
+    return done
+
+
+def _typical_minutes(office: Office, serving: Sequence[Desk], waited_for: set[int]) -> float:
     """A citizen's minutes at the target's counters: for each, the mean over the
     services it serves that someone waits for. A set, not a count, so one more
     ticket in line does not move it."""
-    waited_for = {p.service_id for p in office.waiting}
     per_desk = []
     for desk in serving:
         minutes = [office.minutes.get(s, 0.0) for s in desk.services if s in waited_for]
@@ -157,60 +285,6 @@ def _typical_minutes(office: Office, serving: Sequence[Desk]) -> float:
 
 def _call_key(place: Place) -> tuple[bool, datetime, int]:
     return (not place.priority, place.queued_at, place.id)
-
-
-def _drain(
-    office: Office, older: Sequence[Place], ready: Sequence[float], serving: set[int]
-) -> float:
-    """Minutes until one of the target's counters has nobody older left to call.
-
-    Every counter, from when it is ready, works on the oldest older ticket it
-    serves; when several are free at once they share it, as if minutes could be
-    split. That keeps the answer continuous (a counter coming free a moment
-    later moves it a moment, never a whole service) where placing whole
-    citizens on counters one by one jumps.
-    """
-    left = [office.minutes.get(p.service_id, 0.0) for p in older]
-    # Each counter's own line: the older tickets it may call, in call order. A
-    # counter with nobody to call that cannot serve the target plays no part.
-    lines: list[tuple[list[int], float, bool]] = []
-    for index, desk in enumerate(office.desks):
-        services = set(desk.services)
-        own = [k for k, place in enumerate(older) if place.service_id in services]
-        if own or index in serving:
-            lines.append((own, ready[index], index in serving))
-    first = [0] * len(lines)
-    now = 0.0
-    while True:
-        working: dict[int, int] = {}
-        step = math.inf
-        for i, (own, at, serves_target) in enumerate(lines):
-            k = first[i]
-            end = len(own)
-            while k < end and left[own[k]] <= 1e-9:
-                k += 1
-            first[i] = k
-            if at > now:
-                if at - now < step:
-                    step = at - now
-            elif k == end:
-                if serves_target:
-                    return now  # a counter of the target's service is free for it
-            else:
-                ticket = own[k]
-                working[ticket] = working.get(ticket, 0) + 1
-        for ticket, count in working.items():
-            if left[ticket] / count < step:
-                step = left[ticket] / count
-        if step == math.inf:
-            return now
-        for ticket, count in working.items():
-            left[ticket] -= count * step
-        now += step
-
-
-def _called_before(place: Place, target: Place) -> bool:
-    return _call_key(place) < _call_key(target)
 
 
 def _first_free(ready: Sequence[float], shared: float, in_progress: float) -> float:
@@ -242,16 +316,6 @@ def _through_breaks(office: Office, wait: float) -> float:
         if wait > begins:
             wait += (end - start).total_seconds() / 60
     return wait
-
-
-def new_ticket_wait(office: Office, service_id: int) -> float | None:
-    """The wait of a normal ticket taken now for the service, at the back of the line."""
-    newcomer = Place(NEW_TICKET, service_id, False, office.now)
-    return wait_minutes(
-        Office(office.now, office.desks, [*office.waiting, newcomer], office.minutes,
-               office.breaks, office.priority_per_minute),
-        NEW_TICKET,
-    )
 
 
 def priority_rate(
