@@ -31,6 +31,7 @@ from kiosk.printer.port import PrinterPort
 from kiosk.printing import Printing
 from kiosk.settings import KioskSettings
 from kiosk.settling import Settler
+from kiosk.setup import button_problems, refusal_problem
 from kiosk.ticket_layout import Layout
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Kiosk:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._health_due = asyncio.Event()
         self._disk_problem: str | None = None
+        self.set_up_problems: tuple[str, ...] = ()
         self.printing = Printing(
             settings, port, clock, changed=self._refresh, report=self._health_due.set
         )
@@ -138,7 +140,8 @@ class Kiosk:
             version=antrean.__version__,
             uptime_seconds=max(0.0, self.clock() - self._started),
             printer=state,
-            detail=(detail or disk.problem or "")[:300] or None,
+            detail=(detail or next(iter(self.set_up_problems), "") or disk.problem or "")[:300]
+            or None,
             extra={
                 "paper": printing.paper.name, **self.counts,
                 "disk_free_mb": disk.free_bytes // (1024 * 1024),
@@ -162,10 +165,26 @@ class Kiosk:
     # The connection.
 
     def _client_changed(self, update: ClientUpdate) -> None:
-        if update.kind == "state":
+        if update.kind == "snapshot" and update.snapshot is not None:
+            self._set_up(button_problems(self.settings, update.snapshot))
+        elif update.kind == "state":
+            refused = self.client.refusal
+            if update.state is ConnectionState.REFUSED and refused is not None:
+                self._set_up([refusal_problem(self.settings, refused)])
             self._refresh()
             if update.state is ConnectionState.ONLINE:
                 self.settler.wake()
+
+    def _set_up(self, problems: list[str]) -> None:
+        """Say each set-up mistake once, when it is first seen; the lamp shows them all."""
+        if tuple(problems) == self.set_up_problems:
+            return
+        for problem in problems:
+            if problem not in self.set_up_problems:
+                log.error("set-up: %s", problem)
+        self.set_up_problems = tuple(problems)
+        self._refresh()
+        self._health_due.set()
 
     # The lamps.
 
@@ -178,6 +197,7 @@ class Kiosk:
             busy=self.presses.busy,
             priority_armed=self.presses.arming.armed(now),
             closed_signal=now < self.presses.closed_until,
+            set_up_wrong=bool(self.set_up_problems),
         )
 
     def _refresh(self) -> None:

@@ -49,6 +49,7 @@ class KioskStatus:
     busy: bool = False
     priority_armed: bool = False
     closed_signal: bool = False  # a press was just refused because the service is closed
+    set_up_wrong: bool = False  # the settings name a service or office the server has not
 
 
 STOPPING = {PrinterState.PAPER_OUT, PrinterState.OFFLINE, PrinterState.ERROR}
@@ -58,6 +59,8 @@ def scene_for(status: KioskStatus) -> Scene:
     printer_stopped = status.print_failed or status.printer in STOPPING
     if printer_stopped:
         problem = Pattern.ON
+    elif status.set_up_wrong:
+        problem = Pattern.FAST  # a person must change the settings: waiting will not help
     elif not status.online:
         problem = Pattern.BLINK
     elif status.printer is PrinterState.PAPER_NEAR_END:

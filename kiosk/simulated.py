@@ -14,9 +14,10 @@ import contextlib
 import os
 import sys
 import termios
+import time
 import tty
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -133,15 +134,20 @@ def simulated_settings(settings: KioskSettings) -> KioskSettings:
 
 @dataclass
 class TicketArchive:
-    """Saves each printed ticket as a PNG, numbered in order."""
+    """Saves each printed ticket as a PNG, numbered in order within this run.
+
+    The run's start time leads the name, so a later run (numbers start again at
+    A001 each day, and the count at 0001) never overwrites an earlier run's tickets.
+    """
 
     folder: Path
     paper: PaperProfile
     saved: int = 0
+    run: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))
 
     def __call__(self, layout: Layout, issued: IssuedTicket) -> Path:
         self.saved += 1
-        path = self.folder / f"ticket-{self.saved:04d}-{issued.ticket.code}.png"
+        path = self.folder / f"ticket-{self.run}-{self.saved:04d}-{issued.ticket.code}.png"
         save_png(layout, self.paper, path)
         return path
 

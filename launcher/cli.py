@@ -18,12 +18,15 @@ from launcher import (
     demo_command,
     display_command,
     kiosk_command,
+    office_command,
     server_commands,
     simulate_command,
 )
+from launcher.errors import one_line
 
 COMMAND_MODULES = (
     server_commands,
+    office_command,
     demo_command,
     kiosk_command,
     display_command,
@@ -43,8 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except ValueError as error:
-        print(f"antrean: {error}", file=sys.stderr)
+    except Exception as error:
+        line = one_line(error)
+        if line is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"antrean: {line}", file=sys.stderr)
         return 2
 
 

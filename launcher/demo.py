@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
@@ -33,12 +34,44 @@ DEMO_KIOSK = "demo kiosk"
 SUMMARY_EVERY = 30.0
 
 
+# What a press that gave no ticket came to, in the words the end line uses.
+NO_TICKET_WORDS = {
+    "ignored": "pressed again while the kiosk was still printing",
+    "closed": "the service takes no numbers now",
+    "server_unreachable": "the server could not be reached",
+    "printer_not_ready": "the printer was not ready",
+    "print_failed": "the ticket did not print and was cancelled",
+    "refused": "refused by the server",
+    "unfinished": "still being served when the demo stopped",
+}
+
+
 @dataclass
 class Tally:
     pressed: int = 0
     called: int = 0
     finished: int = 0
     no_shows: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    ignored: int = 0  # presses the kiosk let pass (too soon after the last): no outcome
+
+    def ending(self) -> str:
+        """The demo's last line: what the presses came to, and the counters' work."""
+        printed = self.outcomes["printed"]
+        missing = {k: n for k, n in self.outcomes.items() if k != "printed" and n}
+        if self.ignored:
+            missing["ignored"] = self.ignored
+        unfinished = self.pressed - printed - sum(missing.values())
+        if unfinished > 0:
+            missing["unfinished"] = unfinished
+        presses = f"{self.pressed} presses at the kiosk gave {printed} tickets"
+        if missing:
+            why = ", ".join(f"{n} {NO_TICKET_WORDS.get(k, k)}" for k, n in missing.items())
+            presses += f"; {sum(missing.values())} gave none ({why})"
+        return (
+            f"demo ended: {presses}; {self.called} calls, {self.finished} served, "
+            f"{self.no_shows} no-shows"
+        )
 
 
 def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
@@ -61,9 +94,12 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     print(f"officer console: {base}/console  (petugas1 / {DEMO_PASSWORD})")
     keypads = demo_counters.keypad_settings(base, keypad_tokens, speed)
     wall = start_wall(settings, base)
+    tally = Tally()
     try:
         asyncio.run(
-            _office(base, seconds, speed, _kiosk_settings(settings, base, kiosk_token), keypads)
+            _office(
+                base, seconds, speed, _kiosk_settings(settings, base, kiosk_token), keypads, tally
+            )
         )
     except KeyboardInterrupt:
         pass
@@ -71,6 +107,7 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
         wall.stop()
         server.should_exit = True
         thread.join(timeout=10)
+        print(tally.ending(), flush=True)  # after Ctrl-C too: what the run came to
     return 0
 
 
@@ -109,10 +146,15 @@ def _kiosk_settings(settings: ServerSettings, base: str, token: str) -> KioskSet
 
 
 async def _office(
-    base: str, seconds: float, speed: float, kiosk: KioskSettings, keypads: list[CounterSettings]
+    base: str,
+    seconds: float,
+    speed: float,
+    kiosk: KioskSettings,
+    keypads: list[CounterSettings],
+    tally: Tally,
 ) -> None:
-    tally = Tally()
     sim = simulated_kiosk(kiosk, say=KioskNarrator())
+    sim.kiosk.on_result(lambda result: tally.outcomes.update([result.outcome.value]))
     _say(f"kiosk    tickets are printed to {kiosk.simulation.output_dir}/ (one PNG each)")
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         watcher = await _login(http, "supervisor")
@@ -138,10 +180,7 @@ async def _office(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-    print(
-        f"demo ended: {tally.pressed} kiosk presses, {tally.called} calls, "
-        f"{tally.finished} served, {tally.no_shows} no-shows"
-    )
+            tally.ignored = sim.kiosk.counts.get("ignored_presses", 0)
 
 
 async def _login(http: httpx.AsyncClient, username: str) -> dict[str, str]:

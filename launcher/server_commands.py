@@ -7,10 +7,14 @@ load on a Pi that installed only a device's packages.
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from launcher.errors import CommandError
 
 if TYPE_CHECKING:
     from server.config import ServerSettings
@@ -33,6 +37,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_user.add_argument("username")
     add_user.add_argument("--role", required=True, choices=["admin", "supervisor", "officer"])
     add_user.add_argument("--site", help="the office the user works at (none: every office)")
+    add_user.add_argument(
+        "--other-site", action="append", default=[], metavar="SITE",
+        help="a further office the user may act at, e.g. a kelurahan (repeatable)",
+    )
     add_user.add_argument("--full-name", default="")
     add_user.add_argument(
         "--password", help="default: $ANTREAN_PASSWORD, else asked for (not echoed)"
@@ -105,22 +113,58 @@ def _server(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    _check_port_free(host, port)
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, **settings.uvicorn_options())
     return 0
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """A port already taken is said in one line, before anything starts."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use (is another antrean server running?); "
+                    "choose another with --port"
+                ) from None
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise CommandError(f"{host} is not an address of this machine (--host)") from None
+            raise
+
+
 def _user_add(args: argparse.Namespace) -> int:
     from antrean.vocabulary import Role
     from server.admin import add_user
+    from server.store import accounts
 
     password = args.password or os.environ.get("ANTREAN_PASSWORD")
     if not password:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"no password for {args.username}: give --password, set ANTREAN_PASSWORD, "
+                "or run the command in a terminal to type it"
+            )
         password = getpass.getpass(f"password for {args.username}: ")
+    if args.other_site and not args.site:
+        raise ValueError("--other-site needs --site: a user without a site acts everywhere")
     with _database().writing() as work:
         user = add_user(
             work, args.username, password, Role(args.role), args.site, args.full_name
         )
+        others = []
+        for code in args.other_site:
+            site = work.site(code)
+            if site is None:
+                raise ValueError(f"there is no office {code!r} (--other-site)")
+            others.append(site.id)
+        accounts.set_other_sites(work, user.id, others)
     print(f"user {user.username} ({user.role.value}) added")
     return 0
 

@@ -7,6 +7,8 @@ source scripts/setup-env.sh
 source scripts/postgres.sh
 
 need_debian chromium chromium fonts-dejavu-core
+# The daily report's PDF (WeasyPrint) lays text out with Pango.
+need_debian /usr/lib/*/libpangoft2-1.0.so.0 libpango-1.0-0 libpangoft2-1.0-0
 # Provisioning tests: shellcheck, systemd-analyze verify and systemctl --root, rsync
 # for backups' second copy, unshare/nsenter for a server on a full or read-only card.
 need_debian shellcheck shellcheck

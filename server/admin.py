@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from antrean.vocabulary import DeviceKind, Role
+from server.audit import Author, record
 from server.auth import announce_revoked
 from server.engine.errors import QueueError
 from server.engine.model import NEW, Counter, Service, Site
@@ -27,6 +28,8 @@ class ServiceSpec:
     active: bool = True
     schedule: Schedule | None = None
     """The service's own sessions and closed dates; None: the office's hours."""
+    wait_target_minutes: int | None = None
+    notify_ahead: int | None = None
 
     def build(self, site_id: int, order: int) -> Service:
         return Service(
@@ -41,6 +44,8 @@ class ServiceSpec:
             sort_order=order,
             active=self.active,
             schedule=self.schedule,
+            wait_target_minutes=self.wait_target_minutes,
+            notify_ahead=self.notify_ahead,
         )
 
 
@@ -109,6 +114,87 @@ def add_user(
     )
 
 
+@dataclass(frozen=True)
+class UserSettings:
+    """What an administrator sets for a user (a password of None: left as it is)."""
+
+    full_name: str
+    role: Role
+    site_id: int | None
+    other_sites: tuple[int, ...] = ()
+    active: bool = True
+    password: str | None = None
+
+
+MIN_PASSWORD = 8
+"""Characters in a password set on the admin pages."""
+
+
+def save_user(
+    work: UnitOfWork,
+    author: Author,
+    now: datetime,
+    user_id: int | None,
+    username: str,
+    wanted: UserSettings,
+) -> UserRecord:
+    """Create a user (user_id None) or change one; one audit entry per thing changed.
+    A password is never written to the audit, only that it changed."""
+    sites = {s.id: s.code for s in work.sites()}
+    unknown = [i for i in (wanted.site_id, *wanted.other_sites) if i is not None and i not in sites]
+    if unknown:
+        raise QueueError("site_not_found", {"site": unknown[0]})
+    others = tuple(sorted(set(wanted.other_sites) - {wanted.site_id}))
+    if wanted.site_id is None:
+        others = ()  # no site of one's own: every site already
+    shown = {
+        "full_name": wanted.full_name,
+        "role": wanted.role.value,
+        "site": sites.get(wanted.site_id) if wanted.site_id else None,
+        "other_sites": [sites[i] for i in others],
+        "active": wanted.active,
+    }
+    if user_id is None:
+        if wanted.password is None:
+            raise ValueError("a new user needs a password")
+        user = add_user(
+            work, username, wanted.password, wanted.role,
+            sites[wanted.site_id] if wanted.site_id else None, wanted.full_name,
+        )
+        accounts.set_other_sites(work, user.id, others)
+        record(work, author, now, "user", f"user {username}", None, shown, wanted.site_id)
+        return user
+    stored = accounts.user_by_id(work, user_id)
+    if stored is None:
+        raise QueueError("not_found", {"user": user_id})
+    user = stored
+    before = {
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "site": sites.get(user.site_id) if user.site_id else None,
+        "other_sites": [sites[i] for i in accounts.other_sites(work, user.id) if i in sites],
+        "active": user.active,
+    }
+    columns = {
+        "full_name": wanted.full_name, "role": wanted.role, "site_id": wanted.site_id,
+        "active": wanted.active,
+    }
+    if wanted.password is not None:
+        columns["password_hash"] = hash_password(wanted.password)
+    accounts.update_user(work, user.id, **columns)
+    accounts.set_other_sites(work, user.id, others)
+    for name, value in shown.items():
+        if before[name] != value:
+            record(work, author, now, "user", f"user {user.username} {name}", before[name],
+                   value, wanted.site_id)
+    if wanted.password is not None:
+        record(work, author, now, "user", f"user {user.username} password", None,
+               "(changed)", wanted.site_id)
+    found = accounts.user_by_id(work, user.id)
+    assert found is not None
+    return found
+
+
 def add_device(
     work: UnitOfWork,
     site_code: str,
@@ -116,6 +202,7 @@ def add_device(
     now: datetime,
     counters: list[int] | None = None,
     name: str | None = None,
+    author: Author | None = None,
 ) -> tuple[DeviceRecord, str]:
     """Register a device; the token is returned once and only its hash is kept."""
     site = _site(work, site_code)
@@ -123,7 +210,7 @@ def add_device(
     if kind is DeviceKind.COUNTER:
         if not counters:
             raise ValueError("a counter keypad must be bound to at least one counter")
-        known = {c.number for c in work.counters(site.id)}
+        known = {c.number for c in work.counters(site.id) if c.active}
         missing = [n for n in counters if n not in known]
         if missing:
             raise ValueError(f"site {site_code!r} has no counter {missing}")
@@ -134,20 +221,34 @@ def add_device(
         work, site.id, kind, name or f"{kind.value} {site_code}", token_digest(token),
         tuple(counters), now,
     )
+    if author is not None:
+        record(
+            work, author, now, "device", f"{site_code}: device {device.id}", None,
+            {"kind": kind.value, "name": device.name, "counters": list(device.counter_numbers)},
+            site.id,
+        )
     return device, token
 
 
-def revoke_device(work: UnitOfWork, device_id: int, now: datetime) -> DeviceRecord:
+def revoke_device(
+    work: UnitOfWork, device_id: int, now: datetime, author: Author | None = None
+) -> DeviceRecord:
     device = accounts.device(work, device_id)
     if device is None:
         raise ValueError(f"no device {device_id}")
     accounts.revoke_device(work, device_id, now)
     announce_revoked(work, device_id)
+    if author is not None:
+        site = work.site_by_id(device.site_id)
+        record(
+            work, author, now, "device", f"{site.code}: device {device.id} revoked",
+            device.name, None, device.site_id,
+        )
     return replace(device, revoked_at=now)
 
 
 def _site(work: UnitOfWork, code: str) -> Site:
     site = work.site(code)
     if site is None:
-        raise QueueError("site_not_found", {"site": code})
+        raise QueueError("site_not_found", {"site": code, "known": [s.code for s in work.sites()]})
     return site

@@ -11,16 +11,23 @@ from fastapi import FastAPI
 from antrean import __version__
 from server import healthz, metrics, supervision
 from server.api import docs, errors
-from server.api.routes import auth, sites, tickets
+from server.api.routes import auth, reports, sites, slides, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
+from server.notifier.worker import Notifier
 from server.operations import EventBus, Operations, utc_now
 from server.realtime import endpoint
 from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
-from server.web import pages, signin, status
+from server.web import pages, signin
+from server.web.admin import routes as admin_pages
+from server.web.citizen import routes as citizen
+from server.web.citizen.live import TicketWatch
 from server.web.console import routes as console
+from server.web.dashboard import routes as dashboard
+from server.web.home import routes as home
+from server.web.reports import routes as report_pages
 from server.web.tv import routes as tv
 
 API_PREFIX = "/api/v1"
@@ -39,15 +46,22 @@ def create_app(
     realtime = Realtime(settings, operations, hub, fanout)
     supervisor = supervision.install(db, operations, settings)
     operations.bus = Tee(realtime.bus, supervisor.clock_watch, *([bus] if bus else []))
+    # The citizen's live ticket pages and texts follow the hub, after each commit.
+    ticket_watch = TicketWatch(db, clock, hub, settings.citizen_live_max)
+    notifier = Notifier(settings, db, clock, hub)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, READY and the watchdog's pings: see server/supervision.py.
         async with supervisor.running():
             await realtime.start()
+            await ticket_watch.start()
+            await notifier.start()
             try:
                 yield
             finally:
+                await notifier.stop()
+                await ticket_watch.stop()
                 await realtime.stop()
                 db.dispose()
 
@@ -68,14 +82,24 @@ def create_app(
         timedelta(minutes=settings.signin_window_minutes),
     )
     app.state.supervision = supervisor
+    app.state.ticket_watch = ticket_watch
+    app.state.notifier = notifier
     app.state.backup_dir = settings.backups if db.is_sqlite else None
     errors.install(app)
     docs.install(app)
     metrics.install(app, realtime, supervisor)
-    for router in (auth.router, sites.router, tickets.router):
+    for router in (auth.router, sites.router, tickets.router, slides.router, reports.router):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(status.router)
-    for page_router in (signin.router, console.router):
+    app.include_router(citizen.router)
+    pages_routers = (
+        home.router,
+        signin.router,
+        console.router,
+        admin_pages.router,
+        report_pages.router,
+        dashboard.router,
+    )
+    for page_router in pages_routers:
         app.include_router(page_router)
     pages.install(app, settings)
     app.include_router(tv.router)

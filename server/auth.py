@@ -49,7 +49,7 @@ def caller_for_token(work: UnitOfWork, token: str, now: datetime) -> Caller:
         if row is not None and not row.revoked and row.expires_at > now:
             user = accounts.user_by_id(work, row.user_id)
             if user is not None and user.active:
-                return user_caller(user)
+                return user_caller(user, accounts.other_sites(work, user.id))
     raise QueueError("not_authenticated")
 
 
@@ -82,8 +82,13 @@ def announce_revoked(work: UnitOfWork, device_id: int) -> None:
     notifications.announce(work, ACCESS_CHANNEL, json.dumps({"device": device_id}))
 
 
-def user_caller(user: UserRecord) -> Caller:
-    return Caller(label=f"user:{user.id}", site_id=user.site_id, role=user.role, user_id=user.id)
+def user_caller(user: UserRecord, other_sites: Iterable[int] = ()) -> Caller:
+    # Further sites matter only beside a site of one's own (no site: every site).
+    further = frozenset(other_sites) - {user.site_id} if user.site_id is not None else frozenset()
+    return Caller(
+        label=f"user:{user.id}", site_id=user.site_id, role=user.role, user_id=user.id,
+        other_sites=further,
+    )
 
 
 def sign_in(

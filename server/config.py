@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from string import Formatter
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from antrean.messages import MAX_FRAME_BYTES
 from antrean.settings import ProgramSettings
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+
+NOTICE_PLACEHOLDERS = ("code", "service", "site", "ahead", "ahead_words", "link")
+DEFAULT_NOTICE_MESSAGE = (
+    "Nomor antrean {code} ({service}) di {site}: giliran Anda sebentar lagi, "
+    "{ahead_words}. Mohon kembali ke ruang tunggu."
+)
 
 
 def default_data_dir() -> Path:
@@ -87,6 +94,12 @@ class ServerSettings(ProgramSettings):
         description="sockets that may wait for their hello at once; more are turned away "
         "with 503 and Retry-After",
     )
+    office_watch_seconds: float = Field(
+        default=1, gt=0,
+        description="how often the server looks for changes to an office's set-up made "
+        "elsewhere (another process, `antrean office apply`) and sends its devices a fresh "
+        "snapshot",
+    )
     ws_access_check_seconds: float = Field(
         default=1, gt=0,
         description="how often a server without LISTEN/NOTIFY (SQLite) looks for revoked "
@@ -143,6 +156,31 @@ class ServerSettings(ProgramSettings):
         "user@host:folder over SSH (rsync)",
     )
 
+    @field_validator("data_dir")
+    @classmethod
+    def _a_folder(cls, folder: Path) -> Path:
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"{folder} is a file, not a folder: point ANTREAN_DATA_DIR elsewhere")
+        return folder
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_we_speak(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme = url.partition("://")[0].lower()
+        if scheme in {"postgres", "postgresql", "postgresql+psycopg2"}:
+            raise ValueError(
+                f"write the address as postgresql+psycopg://{url.partition('://')[2]} "
+                "(the server talks to PostgreSQL through psycopg 3)"
+            )
+        if scheme not in {"sqlite", "postgresql+psycopg"}:
+            raise ValueError(
+                f"{scheme}:// is not supported: use sqlite:///path/antrean.db or "
+                "postgresql+psycopg://user:password@host/database"
+            )
+        return url
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'antrean.db'}"
@@ -154,3 +192,57 @@ class ServerSettings(ProgramSettings):
     @classmethod
     def default_file_path(cls) -> Path | None:
         return data_dir_from_env() / "antrean-server.toml"
+
+    # The citizen's ticket page, its survey and the texts near one's turn (docs/citizen.md).
+    notify_webhook_url: str | None = Field(
+        default=None, pattern=r"^https?://\S+$",
+        description="the office's SMS or WhatsApp gateway: a ticket near the front is POSTed "
+        "here as JSON (unset: the page offers no text messages)",
+    )
+    notify_webhook_secret: str | None = Field(
+        default=None, min_length=16,
+        description="signs each POST: X-Antrean-Signature is sha256=HMAC-SHA256(secret, body)",
+    )
+    notify_webhook_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="headers the gateway asks for, e.g. {Authorization = \"Bearer …\"}",
+    )
+    notify_message: str = Field(
+        default=DEFAULT_NOTICE_MESSAGE, min_length=1, max_length=480,
+        description="the text, in Indonesian; placeholders " + ", ".join(
+            "{" + name + "}" for name in NOTICE_PLACEHOLDERS
+        ),
+    )
+    notify_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="how long one POST may take before it is tried again"
+    )
+    notify_retry_seconds: float = Field(
+        default=10, gt=0, description="the wait after the first failed POST; doubled each time"
+    )
+    notify_retry_max_seconds: float = Field(
+        default=300, gt=0, description="the longest wait between two tries"
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="tries before a text is given up"
+    )
+    citizen_live_max: int = Field(
+        default=2000, ge=1,
+        description="live ticket pages one server process keeps open; more fall back to "
+        "refreshing every 30 seconds",
+    )
+    survey_days: int = Field(
+        default=3, ge=1, le=60,
+        description="days after the service during which its satisfaction survey may be answered",
+    )
+
+    @model_validator(mode="after")
+    def _notice_message_placeholders(self) -> ServerSettings:
+        fields = Formatter().parse(self.notify_message)
+        used = {name for _, name, _, _ in fields if name is not None}
+        unknown = sorted(used - set(NOTICE_PLACEHOLDERS))
+        if unknown:
+            raise ValueError(
+                f"notify_message uses unknown placeholders {unknown}; "
+                f"known: {', '.join(NOTICE_PLACEHOLDERS)}"
+            )
+        return self

@@ -40,7 +40,7 @@ def demo_spec(public_url: str | None = None) -> SiteSpec:
             ServiceSpec(
                 "C",
                 "Surat Keterangan",
-                "Surat pengantar RT/RW, KTP, KK. Domisili, usaha, tidak mampu, ahli waris.",
+                "Surat pengantar RT/RW, KTP, KK. Untuk ahli waris: akta kematian.",
                 default_service_minutes=6,
             ),
             ServiceSpec(

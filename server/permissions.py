@@ -1,6 +1,9 @@
 """Who may do what: every permission check in one place, for REST and sockets alike.
 
-Users act at their own site (an admin without a site acts everywhere).
+Users act at their own site and at the further sites they are given (a
+supervisor of a kecamatan may oversee its kelurahan); a user without a site
+acts everywhere. An admin with sites administers those offices only: their
+services, counters, devices, slides and the users who work only there.
 A kiosk issues tickets at its site and may cancel a ticket only for the reason
 it has that right: the ticket it just issued did not print. So only its own,
 still waiting and never called, issued within `KIOSK_CANCEL_WINDOW` (which
@@ -32,6 +35,8 @@ class Action(StrEnum):
     MANAGE_COUNTER = "manage_counter"  # open, pause, close
     ADMINISTER = "administer"
     RATE = "rate"  # the citizen's satisfaction, from the faces at the counter
+    SUPERVISE = "supervise"  # the live dashboard, the reports and their exports
+    WRITE_NOTES = "write_notes"  # the daily report's obstacles and follow-up
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,22 @@ class Caller:
     counters: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
     device_id: int | None = None
+    other_sites: frozenset[int] = field(default_factory=frozenset)
+    """Further sites a user may act at, besides `site_id`."""
 
     @property
     def actor(self) -> Actor:
         return Actor(self.label, user_id=self.user_id, device_id=self.device_id)
+
+    @property
+    def site_ids(self) -> frozenset[int] | None:
+        """Every site this caller may act at; None: every site there is."""
+        if self.site_id is None:
+            return None
+        return frozenset({self.site_id, *self.other_sites})
+
+    def acts_at(self, site_id: int) -> bool:
+        return self.site_id is None or site_id == self.site_id or site_id in self.other_sites
 
 
 USER_ACTIONS = {
@@ -59,6 +76,8 @@ USER_ACTIONS = {
         Action.OPERATE,
         Action.CANCEL,
         Action.MANAGE_COUNTER,
+        Action.SUPERVISE,
+        Action.WRITE_NOTES,
     },
     Role.OFFICER: {
         Action.VIEW,
@@ -93,7 +112,7 @@ def allowed(
     ticket: Ticket | None = None,
     now: datetime | None = None,
 ) -> bool:
-    if caller.site_id is not None and caller.site_id != site_id:
+    if not caller.acts_at(site_id):
         return False
     if caller.role is not None:
         return action in USER_ACTIONS[caller.role]
@@ -143,3 +162,31 @@ def authorize(
                 f"a kiosk cancels only a waiting ticket it issued in the last {minutes} minutes"
             )
         raise QueueError("forbidden", details)
+
+
+def may_administer_everything(caller: Caller) -> bool:
+    """Only an admin of every office creates offices and gives access to every office."""
+    return caller.role is Role.ADMIN and caller.site_id is None
+
+
+def may_manage_user(caller: Caller, site_ids: frozenset[int] | None) -> bool:
+    """Whether this caller may create, change or deactivate a user who acts at
+    `site_ids` (None: every site): only within the caller's own offices."""
+    if caller.role is not Role.ADMIN:
+        return False
+    mine = caller.site_ids
+    if mine is None:
+        return True
+    return site_ids is not None and bool(site_ids) and site_ids <= mine
+
+
+def require(allowed_here: bool) -> None:
+    """Refuse, as every permission check does, when a check above said no."""
+    if not allowed_here:
+        raise QueueError("forbidden")
+def sites_in_view(
+    caller: Caller, site_ids: list[int], action: Action = Action.SUPERVISE
+) -> list[int]:
+    """Of these offices, those the caller may act on (a supervisor of several sees them
+    side by side), in the order given."""
+    return [site_id for site_id in site_ids if allowed(caller, action, site_id)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -121,6 +123,67 @@ def test_bad_arguments_say_why(env: dict[str, str]) -> None:
     assert "no counter [9]" in done.stderr
 
 
+MISTAKES = {
+    "unknown office (device)": (
+        ["device", "add", "--site", "kec-nowhere", "--kind", "kiosk"], {},
+        "there is no office 'kec-nowhere'; the offices are: demo",
+    ),
+    "unknown office (user)": (
+        ["user", "add", "siti", "--role", "officer", "--site", "kec-nowhere", "--password", "pw12"],
+        {}, "there is no office 'kec-nowhere'",
+    ),
+    "no password, no terminal": (
+        ["user", "add", "siti", "--role", "officer", "--site", "demo"], {},
+        "no password for siti: give --password, set ANTREAN_PASSWORD",
+    ),
+    "a data folder that is a file": (
+        ["device", "list"], {"ANTREAN_DATA_DIR": "{tmp}/a-file"}, "is a file, not a folder",
+    ),
+    "PostgreSQL unreachable": (
+        ["device", "list"],
+        {"ANTREAN_DATABASE_URL": "postgresql+psycopg://antrean@127.0.0.1:{dead}/antrean"},
+        "the database cannot be used: connection failed",
+    ),
+    "a postgres:// address": (
+        ["device", "list"], {"ANTREAN_DATABASE_URL": "postgres://antrean@127.0.0.1/antrean"},
+        "write the address as postgresql+psycopg://antrean@127.0.0.1/antrean",
+    ),
+    "a port in use": (
+        ["server", "--port", "{busy}"], {}, "port {busy} on 127.0.0.1 is in use",
+    ),
+    "a typo in the settings file": (
+        ["device", "list"], {"ANTREAN_CONFIG": "{tmp}/server.toml"},
+        "server.toml:1: prot: unknown setting",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_ordinary_mistakes_get_one_line_and_no_traceback(
+    mistake: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    _run(env, "init", "--demo")
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "server.toml").write_text("prot = 8104\n")
+    args, changes, words = MISTAKES[mistake]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        values = {"tmp": str(tmp_path), "dead": str(_free_port()), "busy": port}
+        done = subprocess.run(
+            [*ANTREAN, *(a.format(**values) for a in args)],
+            env={**env, **{k: v.format(**values) for k, v in changes.items()}},
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("antrean: ")
+    assert words.format(**values) in lines[0]
+
+
 def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> None:
     """The main job: server, simulated kiosk and keypads, for a few seconds."""
     done = subprocess.run(
@@ -141,3 +204,34 @@ def test_the_demo_runs_a_whole_office(env: dict[str, str], tmp_path: Path) -> No
     assert "display  browser wall (a smart TV): open http" in done.stdout
     assert "display  shows" in done.stdout, "the wall showed a call"
     assert list((tmp_path / "data" / "display-output").glob("frame-*.png"))
+    [ending] = [line for line in done.stdout.splitlines() if line.startswith("demo ended:")]
+    printed = len(pictures)
+    counts = re.search(r"(\d+) presses at the kiosk gave (\d+) tickets", ending)
+    assert counts is not None, ending
+    pressed = int(counts[1])
+    assert int(counts[2]) == printed, ending
+    if pressed > printed:
+        assert f"{pressed - printed} gave none (" in ending, "the end line says why"
+
+
+def test_ctrl_c_stops_the_demo_with_its_summary(env: dict[str, str], tmp_path: Path) -> None:
+    with subprocess.Popen(
+        [*ANTREAN, "demo", "--port", str(_free_port()), "--speed", "6"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as demo:
+        assert demo.stdout is not None
+        try:
+            printed = 0
+            for line in demo.stdout:
+                printed += "kiosk    printed" in line
+                if printed == 2:
+                    break  # the office is at work
+            demo.send_signal(signal.SIGINT)
+            rest = demo.stdout.read()
+            assert demo.wait(60) == 0, rest
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+    ended = re.search(r"^demo ended: \d+ presses at the kiosk gave \d+ tickets", rest, re.M)
+    assert ended, rest
+    assert "Traceback" not in rest

@@ -72,8 +72,9 @@ def _graph() -> dict[str, set[str]]:
 
 
 GRAPH = _graph()
-# What the store may import of the engine: the plain types it maps to tables.
-STORE_MAY_IMPORT_FROM_ENGINE = {"server.engine.model", "server.engine.schedule"}
+# What the store may import from the rest of the server: the plain types it
+# maps to tables, and the survey's fixed list of elements (pure data).
+STORE_MAY_IMPORT_FROM_ENGINE = {"server.engine.model", "server.engine.schedule", "server.skm"}
 
 
 def _within(module: str, package: str) -> bool:

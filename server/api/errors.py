@@ -31,11 +31,14 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(DatabaseUnavailable, _database_down)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        code = HTTP_CODES.get(exc.status_code, "invalid_request")
-        body = error_body(code, {"status": exc.status_code, "detail": str(exc.detail)})
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "invalid_request")
+    body = error_body(code, {"status": exc.status_code, "detail": str(exc.detail)})
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:

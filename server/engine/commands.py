@@ -72,8 +72,9 @@ def find_service(repo: QueueRepository, site: Site, code: str) -> Service:
 
 
 def find_counter(repo: QueueRepository, site: Site, number: int) -> Counter:
+    """The site's counter with this number; a retired counter is not found."""
     for counter in repo.counters(site.id):
-        if counter.number == number:
+        if counter.number == number and counter.active:
             return counter
     raise QueueError("counter_not_found", {"counter": number})
 

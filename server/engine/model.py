@@ -70,6 +70,10 @@ class Service:
     sort_order: int = 0
     # None: the site's hours.
     schedule: Schedule | None = None
+    # The longest wait the office means to keep to (the dashboard warns past it).
+    wait_target_minutes: int | None = None
+    # Tell a citizen (webhook, browser) when this many or fewer are ahead of them.
+    notify_ahead: int | None = None
 
 
 @dataclass
@@ -83,6 +87,8 @@ class Counter:
     state: CounterState = CounterState.OPEN
     # Consecutive priority calls at this counter, for the fairness rule.
     priority_streak: int = 0
+    # False: retired (left out of the office file); kept for its tickets and events.
+    active: bool = True
     # The services it serves, most preferred first.
     service_ids: tuple[int, ...] = ()
 

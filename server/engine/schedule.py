@@ -84,11 +84,12 @@ class Opening:
 
 
 def effective(site: Schedule, service: Schedule | None) -> Schedule:
-    """A service with its own sessions keeps the site's breaks and closed dates."""
-    if service is None or not service.sessions:
+    """A service with its own sessions keeps the site's breaks and closed dates; a
+    service's own closed dates add to the site's, with or without its own sessions."""
+    if service is None or not (service.sessions or service.closed_dates):
         return site
     return Schedule(
-        sessions=service.sessions,
+        sessions=service.sessions or site.sessions,
         breaks=site.breaks,
         closed_dates=sorted({*site.closed_dates, *service.closed_dates}),
         cutoff_minutes=service.cutoff_minutes or site.cutoff_minutes,

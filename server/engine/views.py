@@ -136,7 +136,8 @@ class WaitEstimator:
         """Services with someone waiting and a counter that will call them, and those
         of the citizens at the counters."""
         served = {
-            s for c in self.index.counters.values() if c.state != CounterState.CLOSED
+            s for c in self.index.counters.values()
+            if c.state != CounterState.CLOSED and c.active
             for s in c.service_ids
         }
         waited = {p.service_id for p in self.places()} & served
@@ -153,7 +154,7 @@ class WaitEstimator:
         desks = []
         for counter in sorted(self.index.counters.values(), key=lambda c: c.number):
             services = counter.service_ids
-            if not services or counter.state == CounterState.CLOSED:
+            if not services or counter.state == CounterState.CLOSED or not counter.active:
                 continue
             if counter.state == CounterState.PAUSED:
                 free_at = estimate.expected_return(_quiet_since(counter, calls), self.now)
@@ -223,6 +224,8 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     ]
     counters = []
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
+        if not counter.active:
+            continue  # retired: its calls stay in the list below, the counter does not
         # Only today's: one left from an earlier day is about to expire.
         current = estimator.at_counters.get(counter.id)
         counters.append(

@@ -41,19 +41,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-
-
-def _readable_range(text: str) -> str:
+def normal_range(text: str) -> str:
+    """A time range in the one way it is written back ("7.30–12" → "07:30-12:00")."""
     try:
-        _time_range(text)
+        return _range_text(parse_range(text))
     except ValueError:
         raise ValueError(
             f"{text!r} is not a time range: write it as \"08:00-12:00\" (start before end)"
         ) from None
-    return text
 
 
-TimeRanges = list[Annotated[str, AfterValidator(_readable_range)]]
+def _in_order(ranges: list[str]) -> list[str]:
+    return sorted(ranges, key=lambda text: parse_range(text).start)
+
+
+def _days(days: list[date]) -> list[date]:
+    return sorted(set(days))
+
+
+TimeRanges = Annotated[
+    list[Annotated[str, AfterValidator(normal_range)]], AfterValidator(_in_order)
+]
+Days = Annotated[list[date], AfterValidator(_days)]
 
 
 class Hours(_Strict):
@@ -68,8 +77,11 @@ class Hours(_Strict):
     sun: TimeRanges = Field(default_factory=list)
 
     def ranges(self) -> dict[str, list[TimeRange]]:
-        plan = {day: [_time_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
+        plan = {day: [parse_range(text) for text in getattr(self, day)] for day in WEEKDAYS}
         return {day: ranges for day, ranges in plan.items() if ranges}
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, day) for day in WEEKDAYS)
 
 
 class ServiceEntry(_Strict):
@@ -79,15 +91,27 @@ class ServiceEntry(_Strict):
     daily_quota: int | None = Field(default=None, ge=1, le=999)
     minutes: float = Field(default=10.0, gt=0, le=480, description="usual minutes per citizen")
     active: bool = True
+    wait_target_minutes: int | None = Field(
+        default=None, ge=1, le=600, description="the longest wait the office means to keep to"
+    )
+    notify_ahead: int | None = Field(
+        default=None, ge=1, le=50, description="tell a citizen when this many are ahead"
+    )
     hours: Hours | None = Field(
         default=None, description="the service's own sessions (default: the office's hours)"
     )
-    closed_dates: list[date] = Field(default_factory=list)
+    closed_dates: Days = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
     def _upper(cls, code: str) -> str:
         return code.upper()
+
+    @field_validator("hours")
+    @classmethod
+    def _own_hours_or_none(cls, hours: Hours | None) -> Hours | None:
+        # An empty table means the office's hours, as no table does.
+        return None if hours is None or hours.is_empty() else hours
 
 
 class CounterEntry(_Strict):
@@ -98,7 +122,18 @@ class CounterEntry(_Strict):
     @field_validator("services")
     @classmethod
     def _codes(cls, codes: list[str]) -> list[str]:
-        return [code.strip().upper() for code in codes]
+        codes = [code.strip().upper() for code in codes]
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} twice")
+        return codes
+
+    @model_validator(mode="after")
+    def _named(self) -> CounterEntry:
+        # Named as the office would call it, so the stored name reads back the same.
+        if not self.name.strip():
+            self.name = f"Loket {self.number}"
+        return self
 
 
 class SiteEntry(_Strict):
@@ -111,7 +146,7 @@ class SiteEntry(_Strict):
     announcements: list[str] = Field(default_factory=list)
     hours: Hours = Field(default_factory=Hours)
     breaks: Hours = Field(default_factory=Hours)
-    closed_dates: list[date] = Field(default_factory=list)
+    closed_dates: Days = Field(default_factory=list)
     cutoff_minutes: int = Field(default=0, ge=0, le=240)
 
     @field_validator("timezone")
@@ -179,6 +214,8 @@ class OfficeFile(_Strict):
                     default_service_minutes=s.minutes,
                     active=s.active,
                     schedule=_service_schedule(s, site),
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                 )
                 for s in self.services
             ],
@@ -216,6 +253,8 @@ class OfficeFile(_Strict):
                     daily_quota=s.daily_quota,
                     minutes=s.default_service_minutes,
                     active=s.active,
+                    wait_target_minutes=s.wait_target_minutes,
+                    notify_ahead=s.notify_ahead,
                     hours=_own_hours(s.schedule),
                     closed_dates=list(s.schedule.closed_dates) if s.schedule else [],
                 )
@@ -288,6 +327,10 @@ def render(office: OfficeFile) -> str:
         if service.daily_quota is not None:
             out.append(f"daily_quota = {service.daily_quota}")
         out.append(f"minutes = {_number(service.minutes)}")
+        if service.wait_target_minutes is not None:
+            out.append(f"wait_target_minutes = {service.wait_target_minutes}")
+        if service.notify_ahead is not None:
+            out.append(f"notify_ahead = {service.notify_ahead}")
         if not service.active:
             out.append("active = false")
         if service.closed_dates:
@@ -305,7 +348,7 @@ def render(office: OfficeFile) -> str:
     return "\n".join(out) + "\n"
 
 
-def _time_range(text: str) -> TimeRange:
+def parse_range(text: str) -> TimeRange:
     start, _, end = text.replace("–", "-").partition("-")
     return TimeRange(start=_time_of(start), end=_time_of(end))
 

@@ -52,6 +52,8 @@ class HealthRecorder:
         self.db = db
         self.flush_interval = flush_interval
         self._waiting: dict[int, Sighting] = {}
+        self.latest: dict[int, DeviceHealth] = {}
+        """Each device's latest report to this process, for the live dashboard."""
         self._task: asyncio.Task[None] | None = None
 
     def seen(self, device_id: int, now: datetime) -> None:
@@ -66,6 +68,7 @@ class HealthRecorder:
         sighting = self._waiting[device_id]
         sighting.health = health
         sighting.reported_at = now
+        self.latest[device_id] = health
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="device health writer")

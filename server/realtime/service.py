@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -21,6 +24,7 @@ from server.realtime.postgres import PostgresFanout
 from server.realtime.reads import load_events, read_snapshot, still_valid
 from server.realtime.session import DeviceSession, refusal_message
 from server.realtime.snapshots import Snapshots
+from server.store import audit
 from server.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -69,7 +73,11 @@ class Realtime:
         self.busy_refusals = 0
         self._busy_logged_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._checks: set[asyncio.Task[None]] = set()
+        self.presence_listeners: list[Callable[[str], None]] = []
+        """Told the office's code when one of its devices connects, leaves or reports."""
         if fanout is not None:
             fanout.on_revoked = self.device_revoked
             fanout.on_listening = self._check_access_soon
@@ -96,6 +104,13 @@ class Realtime:
             key=lambda c: (c.site, c.label),
         )
 
+    def presence_changed(self, site: str) -> None:
+        for listener in list(self.presence_listeners):
+            try:
+                listener(site)
+            except Exception:
+                log.exception("a presence listener failed")
+
     def turned_away(self) -> None:
         """A socket found every hello slot taken; say so in the log now and then, not each time."""
         self.busy_refusals += 1
@@ -108,6 +123,8 @@ class Realtime:
             )
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         if self.settings.quiet_gc:
             quiet_collector()
         self.hub.attach()
@@ -115,6 +132,7 @@ class Realtime:
         if self.fanout is not None:
             await self.fanout.start()
         self._tasks.append(asyncio.create_task(self._watch(), name="stalled socket watchdog"))
+        self._tasks.append(asyncio.create_task(self._watch_offices(), name="office watch"))
         if self.settings.ws_refresh_seconds > 0:
             self._tasks.append(asyncio.create_task(self._refresh(), name="snapshot refresher"))
         if self.fanout is None:
@@ -123,6 +141,7 @@ class Realtime:
             self._tasks.append(asyncio.create_task(self._watch_access(), name="access watch"))
 
     async def stop(self) -> None:
+        self._loop = None
         await cancel_and_wait(*self._tasks, *self._checks)
         self._tasks.clear()
         if self.fanout is not None:
@@ -152,6 +171,49 @@ class Realtime:
                 await self.refresh_all()
             except Exception:
                 log.exception("refreshing the sockets failed")
+
+    def office_changed(self, site: str) -> None:
+        """An office's set-up changed: every socket of that office gets a fresh snapshot
+        (a new service on the kiosk, a retired counter gone from the wall) at once.
+        Called from any thread (a page's change runs in a worker thread)."""
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._refresh_office(site)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody listens
+                loop.call_soon_threadsafe(self._refresh_office, site)
+
+    def _refresh_office(self, site: str) -> None:
+        self.snapshots.forget(site)
+        for session in self.sessions:
+            if session.site == site and not session.ending:
+                session.outbox.want_snapshot("refresh")
+
+    async def _watch_offices(self) -> None:
+        """Follow the audit log: each change to an office's set-up, wherever it was
+        made (these pages, another server process, `antrean office apply`), leaves an
+        entry there; one small query a period, whatever the number of sockets."""
+        db = self.operations.db
+        seen: int | None = None
+        failing = False
+        while True:
+            try:
+                if seen is None:
+                    seen = await asyncio.to_thread(_latest_audit_id, db)
+                else:
+                    changed = await asyncio.to_thread(_offices_changed_after, db, seen)
+                    for code, newest in changed.items():
+                        seen = max(seen, newest)
+                        self._refresh_office(code)
+                failing = False
+            except Exception:
+                # A database not ready yet, or gone for a while: said once, tried again.
+                if not failing:
+                    log.warning("cannot look for office changes yet", exc_info=True)
+                failing = True
+            await asyncio.sleep(self.settings.office_watch_seconds)
 
     async def refresh_all(self) -> None:
         for session in await self.check_access():
@@ -199,3 +261,15 @@ class Realtime:
         while True:
             await asyncio.sleep(period)
             await self._checked()
+
+
+def _latest_audit_id(db: Database) -> int:
+    with db.reading() as work:
+        return audit.latest_id(work)
+
+
+def _offices_changed_after(db: Database, entry_id: int) -> dict[str, int]:
+    """Codes of the offices changed after an audit entry, with each one's newest entry."""
+    with db.reading() as work:
+        changed = audit.sites_changed_after(work, entry_id)
+        return {work.site_by_id(site_id).code: newest for site_id, newest in changed.items()}

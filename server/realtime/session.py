@@ -105,6 +105,7 @@ class DeviceSession:
         hub = self.realtime.hub
         hub.subscribe(self.site, self)  # before the snapshot is read: see Snapshots
         self.realtime.sessions.add(self)
+        self._presence()
         self.outbox.want_snapshot("hello")
         reader = asyncio.create_task(self._read())
         writer = self._writer = asyncio.create_task(self._write())
@@ -116,6 +117,7 @@ class DeviceSession:
         finally:
             hub.unsubscribe(self.site, self)
             self.realtime.sessions.discard(self)
+            self._presence()
             self._seen()
             for task in (reader, writer):
                 task.cancel()
@@ -242,6 +244,7 @@ class DeviceSession:
             self._answer(protocol_error("not_a_device"))
             return
         self.realtime.health.report(self.device_id, report.health, self.realtime.now())
+        self._presence()
 
     def _answer(self, message: Result | ErrorMessage | Pong) -> None:
         self.outbox.put_frame(message.model_dump_json())
@@ -293,6 +296,10 @@ class DeviceSession:
     def _seen(self) -> None:
         if self.device_id is not None:
             self.realtime.health.seen(self.device_id, self.realtime.now())
+
+    def _presence(self) -> None:
+        if self.device_id is not None and self.site is not None:
+            self.realtime.presence_changed(self.site)
 
     def who(self) -> str:
         return self.caller.label if self.caller else "an unknown device"

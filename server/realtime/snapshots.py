@@ -28,6 +28,8 @@ class SharedSnapshot:
     json: str
     made_at: float
     _frames: dict[str, str] = field(default_factory=dict)
+    # The office's set-up as of this read (see Snapshots.forget).
+    generation: int = 0
 
     def frame(self, reason: SnapshotReason) -> str:
         """The whole frame, built once per reason and shared by every socket sent it."""
@@ -45,7 +47,14 @@ class Snapshots:
         self._max_age = max_age
         self._cache: dict[str, SharedSnapshot] = {}
         self._reading: dict[str, asyncio.Future[SharedSnapshot]] = {}
+        self._generation: dict[str, int] = {}
         self.reads = 0
+
+    def forget(self, site: str) -> None:
+        """The office's set-up changed (services, counters, hours): no snapshot read
+        before now, or being read now, serves anyone from here on."""
+        self._generation[site] = self._generation.get(site, 0) + 1
+        self._cache.pop(site, None)
 
     async def get(self, site: str) -> SharedSnapshot:
         """A snapshot that, with the deltas from now on, misses nothing (subscribe first)."""
@@ -57,13 +66,16 @@ class Snapshots:
             # wait() leaves the shared read alone if this caller is cancelled.
             await asyncio.wait({reading})
             # As fresh as any read this caller could start, however long it took.
-            if not reading.cancelled() and self._complete(site, reading.result()):
+            if not reading.cancelled() and self._complete(site, reading.result()) and (
+                reading.result().generation == self._generation.get(site, 0)
+            ):
                 return reading.result()
         return await self._fresh(site)
 
     def _usable(self, site: str, shared: SharedSnapshot) -> bool:
         fresh = time.monotonic() - shared.made_at <= self._max_age
-        return fresh and self._complete(site, shared)
+        current = shared.generation == self._generation.get(site, 0)
+        return fresh and current and self._complete(site, shared)
 
     def _complete(self, site: str, shared: SharedSnapshot) -> bool:
         """Nothing handed out by the hub is newer than the snapshot."""
@@ -73,11 +85,14 @@ class Snapshots:
     async def _fresh(self, site: str) -> SharedSnapshot:
         future: asyncio.Future[SharedSnapshot] = asyncio.get_running_loop().create_future()
         self._reading[site] = future
+        generation = self._generation.get(site, 0)
         try:
             snapshot = await asyncio.to_thread(self._read, site)
             self.reads += 1
             self._hub.observe(site, snapshot.seq)
-            shared = SharedSnapshot(snapshot.seq, snapshot.model_dump_json(), time.monotonic())
+            shared = SharedSnapshot(
+                snapshot.seq, snapshot.model_dump_json(), time.monotonic(), generation=generation
+            )
         except BaseException:
             future.cancel()  # whoever shared this read makes its own
             raise

@@ -14,7 +14,7 @@ from typing import Any
 from antrean.vocabulary import DeviceKind, Role
 from server.store import statements
 from server.store.rows import Shape, Stored
-from server.store.statements import DEVICES, USER_TOKENS, USERS
+from server.store.statements import DEVICES, USER_SITES, USER_TOKENS, USERS
 from server.store.unit_of_work import UnitOfWork
 
 
@@ -82,6 +82,42 @@ def add_user(
 ) -> UserRecord:
     user = UserRecord(0, username, full_name, role, password_hash, site_id, active=True)
     return replace(user, id=work.insert(USERS, USER.columns(user, USER.fields[1:])))
+
+
+def users(work: UnitOfWork) -> list[UserRecord]:
+    """Every user, by name."""
+    return [USER.load(row) for row in work.connection.rows(statements.all_users, {})]
+
+
+def update_user(work: UnitOfWork, user_id: int, **values: Any) -> None:
+    """Change some of a user's columns (role, full_name, site_id, active, password_hash)."""
+    unknown = set(values) - set(USER.fields[2:])
+    if unknown:
+        raise ValueError(f"a user has no {sorted(unknown)}")
+    work.update(USERS, user_id, values)
+
+
+def other_sites(work: UnitOfWork, user_id: int) -> tuple[int, ...]:
+    """The further offices a user may act at, besides their own `site_id`."""
+    rows = work.connection.rows(statements.sites_of_user, {"user_id": user_id})
+    return tuple(int(site_id) for (site_id,) in rows)
+
+
+def every_users_other_sites(work: UnitOfWork) -> dict[int, tuple[int, ...]]:
+    found: dict[int, list[int]] = {}
+    for user_id, site_id in work.connection.rows(statements.all_user_sites, {}):
+        found.setdefault(int(user_id), []).append(int(site_id))
+    return {user_id: tuple(sites) for user_id, sites in found.items()}
+
+
+def set_other_sites(work: UnitOfWork, user_id: int, site_ids: Sequence[int]) -> None:
+    work.require_writable()
+    work.connection.run(statements.delete_user_sites, {"user_id": user_id})
+    insert = statements.insert_row(USER_SITES, False)
+    for site_id in sorted(set(site_ids)):
+        work.connection.run(
+            insert, statements.new_values({"user_id": user_id, "site_id": site_id})
+        )
 
 
 # --- sign-in tokens ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -83,6 +83,8 @@ class Service(SQLModel, table=True):
     active: bool = Field(default=True)
     sort_order: int = Field(default=0)
     schedule_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    wait_target_minutes: int | None = Field(default=None, ge=1)
+    notify_ahead: int | None = Field(default=None, ge=1)
 
 
 class Counter(SQLModel, table=True):
@@ -96,6 +98,8 @@ class Counter(SQLModel, table=True):
     state: CounterState = _enum_column(CounterState, CounterState.OPEN)
     # Consecutive priority calls at this counter, for the fairness rule.
     priority_streak: int = Field(default=0)
+    # False: retired (left out of the office file); kept for its tickets and events.
+    active: bool = Field(default=True)
 
 
 class CounterService(SQLModel, table=True):
@@ -164,7 +168,11 @@ class Ticket(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("site_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "seq"),
+        # Reports read an office's events by time (a day, a month, a year).
+        Index("ix_events_site_at", "site_id", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="sites.id")
@@ -189,6 +197,20 @@ class User(SQLModel, table=True):
     password_hash: str
     site_id: int | None = Field(default=None, foreign_key="sites.id")
     active: bool = Field(default=True)
+
+
+class UserSite(SQLModel, table=True):
+    """A further office a user may act at, besides their own (`users.site_id`).
+
+    A supervisor of a kecamatan who oversees its kelurahan has the kecamatan
+    as their site and each kelurahan here. A user without a site acts at
+    every office and has no rows here.
+    """
+
+    __tablename__ = "user_sites"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", primary_key=True)
 
 
 class UserToken(SQLModel, table=True):
@@ -250,3 +272,128 @@ class DisplayPairing(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     claimed_at: datetime | None = _utc_column()
     device_id: int | None = Field(default=None, foreign_key="devices.id", index=True)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One citizen's answers to the satisfaction survey (SKM), at most one per ticket.
+
+    The ticket is kept only to refuse a second answer; reports never show it.
+    Each element's answer (1–4) has its own column, named as in server/skm.py.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_site_day", "site_id", "local_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    service_id: int = Field(foreign_key="services.id")
+    ticket_id: int = Field(foreign_key="tickets.id", unique=True)
+    local_day: date
+    submitted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    requirements: int = Field(ge=1, le=4)
+    procedure: int = Field(ge=1, le=4)
+    time: int = Field(ge=1, le=4)
+    cost: int = Field(ge=1, le=4)
+    product: int = Field(ge=1, le=4)
+    competence: int = Field(ge=1, le=4)
+    behaviour: int = Field(ge=1, le=4)
+    complaints: int = Field(ge=1, le=4)
+    facilities: int = Field(ge=1, le=4)
+    sex: str | None = Field(default=None, max_length=20)
+    age_band: str | None = Field(default=None, max_length=20)
+    education: str | None = Field(default=None, max_length=20)
+    occupation: str | None = Field(default=None, max_length=20)
+    suggestion: str | None = Field(default=None, max_length=1000)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change an administrator made (on the pages or with an office file).
+
+    `subject` names what changed ("service A name", "user budi role"),
+    `before` and `after` its values (None: it did not exist, or no longer does;
+    a password is never written here, only that it changed).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_site", "site_id", "id"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(max_length=120)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    site_id: int | None = Field(default=None, foreign_key="sites.id")
+    source: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    subject: str = Field(max_length=200)
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Slide(SQLModel, table=True):
+    """A picture for the monitor walls (procedures, notices), kept in the database
+    so every server process of a city serves the same ones."""
+
+    __tablename__ = "slides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id", index=True)
+    name: str = Field(max_length=200)
+    media_type: str = Field(max_length=40)
+    digest: str = Field(max_length=64)
+    size: int
+    width: int
+    height: int
+    position: int = Field(default=0)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ReportNote(SQLModel, table=True):
+    """The daily report's own words: obstacles met and what follows, per office and day.
+
+    Never changed in place: each save is a new row, so the latest row of a day is
+    the note and the earlier ones are its history (who wrote what, when).
+    """
+
+    __tablename__ = "report_notes"
+    __table_args__ = (Index("ix_report_notes_site_day", "site_id", "local_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="sites.id")
+    local_day: date
+    obstacles: str = Field(default="", max_length=4000)
+    follow_up: str = Field(default="", max_length=4000)
+    written_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    written_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class TicketNotice(SQLModel, table=True):
+    """A citizen's wish to be texted when their turn is near, and how sending went.
+
+    One per ticket. `state` moves `waiting` → `due` (near the front: to send,
+    and again after a failed try) → `sending` (claimed by a server process) →
+    `sent`, or ends `failed` (given up) or `dropped` (the ticket left the
+    line first). The phone number is erased when it ends, whichever way.
+    """
+
+    __tablename__ = "ticket_notices"
+    __table_args__ = (
+        Index("ix_ticket_notices_site_state", "site_id", "state"),
+        Index("ix_ticket_notices_state_next_try", "state", "next_try_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", unique=True)
+    site_id: int = Field(foreign_key="sites.id")
+    phone: str | None = Field(default=None, max_length=20)
+    state: str = Field(max_length=12)
+    people_ahead: int | None = None
+    attempts: int = Field(default=0)
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    next_try_at: datetime | None = _utc_column()
+    claimed_at: datetime | None = _utc_column()
+    ended_at: datetime | None = _utc_column()
+    last_error: str | None = Field(default=None, max_length=200)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     literal,
@@ -63,6 +64,11 @@ USER_TOKENS: Table = _TABLES["user_tokens"]
 DEVICES: Table = _TABLES["devices"]
 REQUEST_LOG: Table = _TABLES["request_log"]
 DISPLAY_PAIRINGS: Table = _TABLES["display_pairings"]
+SURVEY_RESPONSES: Table = _TABLES["survey_responses"]
+REPORT_NOTES: Table = _TABLES["report_notes"]
+USER_SITES: Table = _TABLES["user_sites"]
+AUDIT_LOG: Table = _TABLES["audit_log"]
+SLIDES: Table = _TABLES["slides"]
 
 
 def _value(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
@@ -141,6 +147,17 @@ def site_by_id(dialect: str) -> ClauseElement:
 @_statement
 def all_sites(dialect: str) -> ClauseElement:
     return select(SITES).order_by(SITES.c.code)
+
+
+@_statement
+def lock_site(dialect: str) -> ClauseElement:
+    # An administrator's change reads the office and writes it back: a second
+    # change to the same office waits for the first (SQLite: the write lock).
+    return (
+        select(SITES.c.id)
+        .where(SITES.c.id == _value("id", SITES.c.id))
+        .with_for_update(key_share=True)
+    )
 
 
 @_statement
@@ -720,4 +737,275 @@ def contents(dialect: str) -> ClauseElement:
         select(func.count()).select_from(SITES).scalar_subquery(),
         select(func.count()).select_from(TICKETS).scalar_subquery(),
         select(func.max(EVENTS.c.at)).scalar_subquery(),
+    )
+
+
+@_statement
+def survey_of_ticket(dialect: str) -> ClauseElement:
+    answers = SURVEY_RESPONSES
+    return select(answers.c.id).where(
+        answers.c.ticket_id == _value("ticket_id", answers.c.ticket_id)
+    )
+
+
+@_statement
+def surveys_between(dialect: str) -> ClauseElement:
+    answers = SURVEY_RESPONSES
+    return (
+        select(answers)
+        .where(
+            answers.c.site_id == _value("site_id", answers.c.site_id),
+            answers.c.local_day >= _value("first_day", answers.c.local_day),
+            answers.c.local_day <= _value("last_day", answers.c.local_day),
+        )
+        .order_by(answers.c.id)
+    )
+
+
+# --- what administrators change: users' offices, the audit log, slides --------------
+
+
+@_statement
+def all_users(dialect: str) -> ClauseElement:
+    return select(USERS).order_by(USERS.c.username)
+
+
+@_statement
+def sites_of_user(dialect: str) -> ClauseElement:
+    return (
+        select(USER_SITES.c.site_id)
+        .where(USER_SITES.c.user_id == _value("user_id", USER_SITES.c.user_id))
+        .order_by(USER_SITES.c.site_id)
+    )
+
+
+@_statement
+def all_user_sites(dialect: str) -> ClauseElement:
+    return select(USER_SITES.c.user_id, USER_SITES.c.site_id).order_by(
+        USER_SITES.c.user_id, USER_SITES.c.site_id
+    )
+
+
+@_statement
+def delete_user_sites(dialect: str) -> ClauseElement:
+    return delete(USER_SITES).where(
+        USER_SITES.c.user_id == _value("user_id", USER_SITES.c.user_id)
+    )
+
+
+AUDIT_FILTERS = ("site", "user", "kind", "text", "since", "until")
+
+
+@cache
+def audit_entries(filters: frozenset[str]) -> Statement:
+    """The audit log, newest first, narrowed by some of `AUDIT_FILTERS` (one compiled
+    statement per combination used): `site`, `user`, `kind` equal; `text` a
+    lower-case pattern for LIKE on the subject; `since`/`until` bound `at`."""
+    unknown = filters - set(AUDIT_FILTERS)
+    if unknown:
+        raise ValueError(f"no audit filter {sorted(unknown)}")
+
+    def build(dialect: str) -> ClauseElement:
+        log = AUDIT_LOG
+        conditions: list[ColumnElement[bool]] = []
+        if "site" in filters:
+            conditions.append(log.c.site_id == _value("site", log.c.site_id))
+        if "user" in filters:
+            conditions.append(log.c.user_id == _value("user", log.c.user_id))
+        if "kind" in filters:
+            conditions.append(log.c.kind == _value("kind", log.c.kind))
+        if "text" in filters:
+            conditions.append(func.lower(log.c.subject).like(_value("text", log.c.subject)))
+        if "since" in filters:
+            conditions.append(log.c.at >= _value("since", log.c.at))
+        if "until" in filters:
+            conditions.append(log.c.at < _value("until", log.c.at))
+        return (
+            select(log)
+            .where(*conditions)
+            .order_by(log.c.id.desc())
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer))
+        )
+
+    return Statement("audit_" + "_".join(sorted(filters)), build)
+
+
+@_statement
+def latest_audit_id(dialect: str) -> ClauseElement:
+    return select(func.max(AUDIT_LOG.c.id))
+
+
+@_statement
+def audited_sites_since(dialect: str) -> ClauseElement:
+    """The offices changed after an audit entry (the watch that refreshes devices)."""
+    log = AUDIT_LOG
+    return (
+        select(log.c.site_id, func.max(log.c.id))
+        .where(log.c.id > _value("after", log.c.id), log.c.site_id.is_not(None))
+        .group_by(log.c.site_id)
+    )
+
+
+SLIDE_FACTS = tuple(c for c in SLIDES.columns if c.key != "data")
+
+
+@_statement
+def slides_of_site(dialect: str) -> ClauseElement:
+    return (
+        select(*SLIDE_FACTS)
+        .where(SLIDES.c.site_id == _value("site_id", SLIDES.c.site_id))
+        .order_by(SLIDES.c.position, SLIDES.c.id)
+    )
+
+
+@_statement
+def slide_data(dialect: str) -> ClauseElement:
+    return select(SLIDES.c.data).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
+@_statement
+def delete_slide(dialect: str) -> ClauseElement:
+    return delete(SLIDES).where(SLIDES.c.id == _value("id", SLIDES.c.id))
+
+
+# --- what the reports read ----------------------------------------------------------
+
+
+def _events_in_time() -> ColumnElement[bool]:
+    return and_(
+        EVENTS.c.site_id == _value("site_id", EVENTS.c.site_id),
+        EVENTS.c.at >= _value("since", EVENTS.c.at),
+        EVENTS.c.at < _value("until", EVENTS.c.at),
+    )
+
+
+@_statement
+def history(dialect: str) -> ClauseElement:
+    """An office's events in a span of time, with only the facts the reports use.
+
+    The database picks the few facts out of the JSON itself, and only for the
+    kinds of event that carry them: decoding every event's document in Python
+    would cost more than reading it."""
+    kind, data = EVENTS.c.type, EVENTS.c.data
+    return (
+        select(
+            kind,
+            EVENTS.c.at,
+            EVENTS.c.ticket_id,
+            EVENTS.c.counter_id,
+            EVENTS.c.actor,
+            case(
+                (kind == "issued", data[("details", "service")].as_string()),
+                (kind == "transferred", data[("details", "to_service")].as_string()),
+                (kind == "counter_changed", data[("details", "state")].as_string()),
+            ),
+            case(
+                (kind == "issued", data[("ticket", "priority")].as_string()),
+                (kind == "rated", data[("details", "satisfaction")].as_string()),
+            ),
+        )
+        .where(_events_in_time())
+        .order_by(EVENTS.c.seq)
+    )
+
+
+@_statement
+def bare_events(dialect: str) -> ClauseElement:
+    """The same events whole, as stored: what a report's time is measured against."""
+    return select(EVENTS).where(_events_in_time()).order_by(EVENTS.c.seq)
+
+
+@_statement
+def report_notes_between(dialect: str) -> ClauseElement:
+    notes = REPORT_NOTES
+    return (
+        select(notes)
+        .where(
+            notes.c.site_id == _value("site_id", notes.c.site_id),
+            notes.c.local_day >= _value("first_day", notes.c.local_day),
+            notes.c.local_day <= _value("last_day", notes.c.local_day),
+        )
+        .order_by(notes.c.local_day, notes.c.id)
+    )
+
+
+# --- texts citizens asked for (ticket notices) -------------------------------------
+
+TICKET_NOTICES: Table = _TABLES["ticket_notices"]
+
+
+@_statement
+def notice_of_ticket(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(notices).where(notices.c.ticket_id == _value("ticket_id", notices.c.ticket_id))
+
+
+@_statement
+def notices_in_state(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.site_id == _value("site_id", notices.c.site_id),
+            notices.c.state == _value("state", notices.c.state),
+        )
+        .order_by(notices.c.id)
+    )
+
+
+@_statement
+def due_notices(dialect: str) -> ClauseElement:
+    """Notices to send now, oldest first; rows another process holds are skipped."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("due", notices.c.state.type),
+            notices.c.next_try_at <= _value("now", notices.c.next_try_at),
+        )
+        .order_by(notices.c.next_try_at, notices.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def stale_sendings(dialect: str) -> ClauseElement:
+    """Notices claimed for sending before `before` and never settled: their process died."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state == literal("sending", notices.c.state.type),
+            notices.c.claimed_at < _value("before", notices.c.claimed_at),
+        )
+        .order_by(notices.c.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@_statement
+def sites_with_open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(SITES.c.code)
+        .where(
+            SITES.c.id.in_(
+                select(notices.c.site_id).where(
+                    notices.c.state.in_(
+                        [literal(state, notices.c.state.type) for state in ("waiting", "due")]
+                    )
+                )
+            )
+        )
+        .order_by(SITES.c.code)
+    )
+
+
+@_statement
+def next_notice_due(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return select(func.min(notices.c.next_try_at)).where(
+        notices.c.state == literal("due", notices.c.state.type)
     )

@@ -2,7 +2,9 @@
 
 The words live in gettext catalogues, `locales/id.po` and `locales/en.po`,
 one entry per phrase keyed by a short name (`t("next")`), so a translator
-edits them with any .po editor and a new language is one more file. The
+edits them with any .po editor and a new language is one more file. An area
+of pages may keep its own words beside it (`<area>/locales/id.po`), read
+together with these; a key is defined once across all of them. The
 language is the person's choice (a cookie), Indonesian by default. Numbers,
 dates and times are written the way each language writes them (Babel's
 locale data: "1.234,5" and "Selasa, 1 Desember 2026" in Indonesian). The
@@ -27,12 +29,38 @@ LANGUAGE_COOKIE = "antrean_lang"
 LOCALES = Path(__file__).parent / "locales"
 
 
+CATALOGUES: list[Path] = [LOCALES]
+"""Folders holding an `id.po` and an `en.po`: the pages' own, then each area's."""
+
+
+def add_catalogues(folder: Path) -> None:
+    """Read an area's own words too (`pages.area()` calls this for `<area>/locales`)."""
+    if folder not in CATALOGUES:
+        CATALOGUES.append(folder)
+        catalogue.cache_clear()
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The language's phrases by key; read once per process."""
-    with (LOCALES / f"{lang}.po").open("rb") as file:
-        read = read_po(file, locale=lang)
-    return {str(m.id): str(m.string) for m in read if m.id and m.string}
+    """The language's phrases by key, the shared ones and every area's; read once per process."""
+    # Each folder may keep an area's words in catalogues of their own, `{lang}-{area}.po`.
+    phrases: dict[str, str] = {}
+    where: dict[str, Path] = {}
+    folders = [*CATALOGUES, *sorted(LOCALES.parent.glob("*/locales"))]
+    for folder in dict.fromkeys(folders):
+        for path in [folder / f"{lang}.po", *sorted(folder.glob(f"{lang}-*.po"))]:
+            if not path.is_file():
+                continue
+            with path.open("rb") as file:
+                read = read_po(file, locale=lang)
+            for message in read:
+                if not (message.id and message.string):
+                    continue
+                key = str(message.id)
+                if key in phrases:
+                    raise ValueError(f"the phrase {key!r} is defined in {where[key]} and {path}")
+                phrases[key], where[key] = str(message.string), path
+    return phrases
 
 
 def language(request: Request) -> str:

@@ -27,8 +27,18 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 import antrean
+from server.api.errors import http_error
 from server.config import ServerSettings
-from server.web.i18n import clock, language, long_date, number, percent, refusal, translate
+from server.web.i18n import (
+    add_catalogues,
+    clock,
+    language,
+    long_date,
+    number,
+    percent,
+    refusal,
+    translate,
+)
 from server.web.session import (
     CsrfRefused,
     Sessions,
@@ -55,6 +65,8 @@ AREAS: dict[str, Area] = {}
 def area(name: str, folder: Path) -> Area:
     """Register a page area whose `templates/` and `static/` live in `folder`."""
     found = AREAS.setdefault(name, Area(name, folder / "templates", folder / "static"))
+    if (folder / "locales").is_dir():
+        add_catalogues(folder / "locales")
     return found
 
 
@@ -134,6 +146,18 @@ def install(app: FastAPI, settings: ServerSettings) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         why = "&why=expired" if exc.reason else ""
         return RedirectResponse(f"/sign-in?next={quote(target)}{why}", status_code=303)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc: Exception) -> Response:
+        # A person who mistyped an address gets a page; programs keep the API's JSON.
+        browser = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not browser:
+            return await http_error(request, exc)
+        lang = language(request)
+        return render(
+            request, "message.html",
+            {"message": translate(lang, "page_not_found"), "back": "/"}, status_code=404,
+        )
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> Response:

@@ -111,14 +111,14 @@ def office(tmp_path: Path) -> Iterator[Office]:
 def kiosk_settings(url: str, token: str, **changes: Any) -> KioskSettings:
     printer = {"paper": changes.pop("paper", "58mm"), "answers_status": True, "poll_seconds": 0.1}
     buttons = {
-        "services": {f"GPIO{BUTTON_A}": "A", f"GPIO{BUTTON_B}": "B"},
+        "services": changes.pop("services", {f"GPIO{BUTTON_A}": "A", f"GPIO{BUTTON_B}": "B"}),
         "priority": f"GPIO{PRIORITY}",
         "cooldown_seconds": changes.pop("cooldown_seconds", COOLDOWN),
     }
     return KioskSettings(
         server_url=url,
         token=token,
-        site="demo",
+        site=changes.pop("site", "demo"),
         buttons=ButtonSettings(**buttons),
         lights=LightSettings(
             ready=READY, busy=BUSY, problem=PROBLEM, priority=PRIORITY_LAMP, buzzer=BUZZER
@@ -170,7 +170,7 @@ async def running_kiosk(
     settings = kiosk_settings(url, token, **changes)
     pins = MockFactory()
     printer = printer or AnsweringPrinter()
-    client = DeviceClient(url, token, site="demo", command_timeout=settings.command_timeout)
+    client = DeviceClient(url, token, site=settings.site, command_timeout=settings.command_timeout)
     results: asyncio.Queue[Result] = asyncio.Queue()
     scenes: list[Scene] = []
     kiosk = Kiosk(settings, client, PrinterPort(printer), pin_factory=pins, on_scene=scenes.append)

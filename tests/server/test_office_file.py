@@ -52,6 +52,8 @@ def test_the_shipped_example_reads_and_renders_back_to_the_same_office() -> None
     ]
     assert parse_office_file(render(office)) == office
     assert OfficeFile.from_spec(spec) == office
+    ktp = next(s for s in spec.services if s.code == "A")
+    assert (ktp.wait_target_minutes, ktp.notify_ahead) == (30, 5)
 
 
 def test_short_forms_are_normalised() -> None:
@@ -100,9 +102,9 @@ def test_changes_list_only_what_differs() -> None:
         + '\n[[counters]]\nnumber = 2\nservices = ["B"]\n'
     )
     described = [c.describe() for c in changes(office, edited)]
-    assert described == ["~ service A name: KTP → KTP & KK", "+ counter 2: "]
+    assert described == ["~ service A name: KTP → KTP & KK", "+ counter 2: Loket 2"]
     assert [c.describe() for c in changes(edited, office)] == [
         "~ service A name: KTP & KK → KTP",
-        "- counter 2: ",
+        "- counter 2: Loket 2",
     ]
     assert len(changes(None, office)) == 1 + 2 + 1

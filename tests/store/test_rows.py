@@ -38,7 +38,7 @@ from server.engine.commands import (
 )
 from server.engine.model import Event, Ticket, TicketFacts
 from server.engine.schedule import Schedule
-from server.store import accounts, event_log, pairings, statements
+from server.store import accounts, event_log, notices, pairings, statements
 from server.store.database import Database
 from server.store.models import CounterService, Service
 from server.store.models import Event as EventRow
@@ -183,6 +183,15 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
         token = accounts.add_token(work, user.id, "a" * 64, clock.now, clock.now + HOUR)
         services = {s.code: s.id for s in work.services(site.id)}
         counters = {c.number: c.id for c in work.counters(site.id)}
+        # Texts asked for: one waiting for its turn, one due, one left half-sent.
+        asked = [t.id for t in work.tickets_of_site(site.id)][:3]
+        for ticket_id in asked:
+            notices.ask(work, ticket_id, site.id, "+6281234567890", clock.now)
+        for ticket_id in asked[1:]:
+            notice = notices.of_ticket(work, ticket_id)
+            assert notice is not None
+            notices.make_due(work, notice, 1, clock.now)
+        notices.claim_due(work, clock.now, 1)
     return {
         "site_id": site.id, "service_id": services["A"], "local_day": DAY,
         "counter_id": counters[1], "id": first.id, "code": "demo", "seq": 0,
@@ -190,6 +199,8 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
         "service_0": services["A"], "service_1": services["C"],
         "type": EventType.COUNTER_CHANGED, "code_hash": "c0de", "device_id": tv.id,
         "hash_0": device.token_hash, "hash_1": token.token_hash,
+        "ticket_id": asked[0], "state": "waiting", "now": clock.now,
+        "before": clock.now + HOUR,
     }
 
 
@@ -203,6 +214,8 @@ READS = [
     statements.pairing_by_code, statements.pairing_of_device, statements.device_access(2),
     statements.user_token_access(2), statements.ping, statements.latest_event_at,
     statements.waiting_counts, statements.contents,
+    statements.notice_of_ticket, statements.notices_in_state, statements.due_notices,
+    statements.stale_sendings, statements.sites_with_open_notices, statements.next_notice_due,
 ]
 
 

@@ -18,8 +18,9 @@ from server.config import ServerSettings
 from server.engine.commands import find_site
 from server.engine.model import Event, Ticket
 from server.store.database import Database
-from tests.conftest import make_demo_database
+from tests.conftest import Clock, make_demo_database
 from tests.live import serving
+from tests.server.conftest import Api, make_api
 
 
 @dataclass
@@ -56,3 +57,14 @@ def office(tmp_path: Path) -> Iterator[Office]:
     with serving(create_app(ServerSettings(database_url=db.url, data_dir=tmp_path))) as url:
         yield Office(url, db, {"Authorization": f"Bearer {token}"})
     db.dispose()
+
+
+@pytest.fixture
+def api(demo_sqlite: Database, clock: Clock) -> Iterator[Api]:
+    """The API (and pages) of the demo office through a TestClient, on a clock the test moves."""
+    yield from make_api(demo_sqlite, clock)
+
+
+@pytest.fixture
+def officer(api: Api) -> dict[str, str]:
+    return api.login("petugas")

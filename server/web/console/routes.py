@@ -56,7 +56,7 @@ def pick(request: Request) -> Response:
     operations: Operations = request.app.state.operations
     caller = who.caller
     with operations.db.reading() as work:
-        site_ids = None if caller.site_id is None else [caller.site_id]
+        site_ids = None if caller.site_ids is None else sorted(caller.site_ids)
         sites = {s.code: s.id for s in work.sites()}
         choices = [
             c for c in counter_choices(work, site_ids)

@@ -80,6 +80,8 @@ def counter_choices(work: UnitOfWork, site_ids: list[int] | None) -> list[Counte
             continue
         services = {s.id: s.code for s in work.services(site.id)}
         for counter in sorted(work.counters(site.id), key=lambda c: c.number):
+            if not counter.active:
+                continue
             current = work.at_counter(counter.id)
             choices.append(CounterChoice(
                 site.code, site.name, counter.number, counter.name, counter.state,

@@ -1,0 +1,1 @@
+"""Texting a citizen when their turn is near, through the office's SMS or WhatsApp gateway."""
