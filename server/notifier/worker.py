@@ -185,7 +185,6 @@ class Notifier:
                 return
             index = SiteIndex(work, site)
             estimator = WaitEstimator(work, index, now)
-            lines: dict[int, list[int]] = {}
             verdicts = []
             for notice in asked:
                 ticket = work.ticket(notice.ticket_id)
@@ -195,13 +194,10 @@ class Notifier:
                 distance = index.services[ticket.service_id].notify_ahead
                 if distance is None:
                     continue
-                if ticket.service_id not in lines:
-                    lines[ticket.service_id] = [
-                        t.id for t in estimator.queue_of(ticket.service_id)
-                    ]
-                line = lines[ticket.service_id]
-                if ticket.id in line and line.index(ticket.id) <= distance:
-                    verdicts.append(Verdict(notice, NoticeState.DUE, line.index(ticket.id)))
+                # The people ahead as the ticket's page shows them.
+                ahead, _ = estimator.for_ticket(ticket)
+                if ahead <= distance:
+                    verdicts.append(Verdict(notice, NoticeState.DUE, ahead))
         if not verdicts:
             return
         with self.db.writing() as work:

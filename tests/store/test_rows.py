@@ -207,7 +207,8 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
 READS = [
     statements.site_by_code, statements.services_of_site, statements.counters_of_site,
     statements.waiting, statements.places(2), statements.ticket, statements.at_counter,
-    statements.busy_counters, statements.service_durations, statements.recent_calls,
+    statements.busy_counters, statements.at_counters, statements.service_durations,
+    statements.recent_calls, statements.services_durations(2),
     statements.tickets_of_site, statements.events_since, statements.user_by_name,
     statements.device_by_hash, statements.no_shows(2), statements.latest_counter_event,
     statements.pairing_by_code, statements.pairing_of_device, statements.device_access(2),
