@@ -90,3 +90,38 @@ def test_many_rereads_a_ticket_out_of_line_only_when_an_event_named_it(
     assert set(named) == set(ids)
     assert named[served.id].status == TicketStatus.DONE
     assert named[waiting.id].view.people_ahead == 0
+
+
+def test_a_ticket_left_open_when_its_day_ended_reads_expired(
+    demo_sqlite: Database, clock: Clock
+) -> None:
+    with demo_sqlite.writing() as work:
+        site = find_site(work, "demo")
+        called = issue_ticket(work, site, "A", clock())
+        missed = issue_ticket(work, site, "A", clock.advance(seconds=1))
+        waiting = issue_ticket(work, site, "A", clock.advance(seconds=1))
+        assert call_next(work, site, 1, clock.advance(seconds=1)) == called
+        assert call_next(work, site, 2, clock.advance(seconds=1)) == missed
+        no_show(work, missed.id, clock.advance(minutes=2))
+    tickets = [called, missed, waiting]
+    with demo_sqlite.reading() as work:
+        today = {t.id: read_one(work, t.id, t.token, clock()) for t in tickets}
+    assert [s.status for s in today.values() if s] == [
+        TicketStatus.CALLED, TicketStatus.NO_SHOW, TicketStatus.WAITING,
+    ]
+    # The next day, before the office's first command has expired anything.
+    next_day = clock.advance(days=1)
+    with demo_sqlite.reading() as work:
+        stored = [work.ticket(t.id) for t in tickets]
+        one_by_one = [read_one(work, t.id, t.token, next_day) for t in tickets]
+        site = find_site(work, "demo")
+        known = {t.id: s.status for t, s in zip(tickets, today.values(), strict=True) if s}
+        all_at_once = read_many(work, site, [t.id for t in tickets], known, set(), next_day)
+    assert [t.status for t in stored if t] == ["called", "no_show", "waiting"]
+    for status in one_by_one:
+        assert status is not None and status.status == TicketStatus.EXPIRED
+        assert status.view.counter is None and status.view.people_ahead is None
+        assert not status.near
+    assert all_at_once[waiting.id].status == TicketStatus.EXPIRED, (
+        "an open page of a waiting ticket learns it at its next refresh"
+    )

@@ -1,7 +1,8 @@
 """Where a citizen's ticket stands, read for one ticket or for many at once.
 
 A page opened from the QR code needs the ticket's public status (the same
-`TicketStatusView` as `GET /tickets/{id}/status`) plus what only the page
+`TicketStatusView` as `GET /tickets/{id}/status`, except that a ticket of an
+earlier day not yet expired reads expired already) plus what only the page
 uses: how many times it was called (a recall sounds again), the service's
 notice distance and requirements, and when it was served (the survey's
 window). `read_one` reads it for one ticket; `read_many` reads it for every
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from antrean.protocol import TicketStatusView
 from antrean.vocabulary import Priority, TicketStatus
-from server.engine.model import Site, Ticket
+from server.engine.model import OPEN_STATUSES, Site, Ticket
 from server.engine.views import SiteIndex, WaitEstimator
 from server.store.unit_of_work import UnitOfWork
 
@@ -64,7 +65,11 @@ def citizen_status(
     ahead, minutes = estimator.for_ticket(ticket)
     view = index.ticket_view(ticket)
     service = index.services[ticket.service_id]
-    waiting = ticket.status == TicketStatus.WAITING
+    # A ticket left open when its day ended is expired by the office's next command;
+    # until then its holder is told so already, never "you are next" or "go to counter 2".
+    over = ticket.status in OPEN_STATUSES and ticket.local_day != estimator.today
+    status = TicketStatus.EXPIRED if over else TicketStatus(ticket.status)
+    waiting = status == TicketStatus.WAITING
     public = TicketStatusView(
         id=view.id,
         code=view.code,
@@ -74,8 +79,8 @@ def citizen_status(
         service=service.code,
         service_name=service.name,
         priority=Priority(ticket.priority),
-        status=ticket.status,
-        counter=view.counter,
+        status=status,
+        counter=None if over else view.counter,
         people_ahead=ahead if waiting else None,
         estimated_wait_minutes=minutes if waiting else None,
         issued_at=ticket.issued_at,
