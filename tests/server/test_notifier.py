@@ -388,3 +388,20 @@ def test_an_office_that_stops_texting_keeps_no_numbers(office: Office) -> None:
     gone = office.notice(mine)
     assert gone.state == NoticeState.DROPPED and gone.phone is None
     assert "Kabari saya" not in page and "0812" not in page
+
+
+def test_a_refusal_that_repeats_the_number_keeps_it_nowhere(
+    office: Office, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.answers = [422]
+    receiver.refusal = b'{"error": "nomor 0812-3456-7890 (+6281234567890) tidak terdaftar"}'
+    receiver.start()
+    with office.running(receiver.url):
+        mine = _a_queue_with_mine_fourth(office)
+        office.call_next(1)
+        gave_up = office.wait_for(mine, lambda n: not n.state.is_open)
+    assert gave_up.state == NoticeState.FAILED and gave_up.phone is None
+    assert gave_up.last_error is not None and "tidak terdaftar" in gave_up.last_error
+    assert "given up after 1 tries: HTTP 422" in caplog.text
+    for kept in (gave_up.last_error, caplog.text):
+        assert "3456" not in kept and "7890" not in kept
