@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from antrean.protocol import TicketStatusView
 from antrean.vocabulary import Priority, TicketStatus
@@ -111,7 +111,7 @@ def read_many(
     work: UnitOfWork,
     site: Site,
     ticket_ids: Collection[int],
-    known: Mapping[int, TicketStatus],
+    known: Mapping[int, CitizenStatus],
     changed: Collection[int],
     now: datetime,
 ) -> dict[int, CitizenStatus]:
@@ -119,7 +119,8 @@ def read_many(
 
     Waiting tickets come from the one read of everyone waiting (their places
     and waits move with every call). A ticket that is not waiting is read
-    again only when an event named it (`changed`) or it is not `known` yet:
+    again only when an event named it (`changed`), it is not `known` yet, or
+    it was left open on a day now over (it reads expired from now on):
     nothing else moves it. Tickets left out of the answer did not change.
     """
     index = SiteIndex(work, site)
@@ -130,10 +131,17 @@ def read_many(
         ticket = waiting.get(ticket_id)
         if ticket is None:
             was = known.get(ticket_id)
-            if was is not None and was != TicketStatus.WAITING and ticket_id not in changed:
+            if was is not None and ticket_id not in changed and _settled(was, estimator.today):
                 continue
             ticket = work.ticket(ticket_id)
             if ticket is None:
                 continue
         found[ticket_id] = citizen_status(index, estimator, ticket)
     return found
+
+
+def _settled(status: CitizenStatus, today: date) -> bool:
+    """Not waiting, and nothing but an event can change what it reads."""
+    return status.status != TicketStatus.WAITING and (
+        status.status.is_final or status.view.local_day == today
+    )
