@@ -109,20 +109,35 @@ class Notifier:
     # Life.
 
     async def start(self) -> None:
-        if not self.enabled:
-            # The office no longer sends texts: the numbers given for them go now.
-            await asyncio.to_thread(self._forget_open)
-        elif self._task is None:
-            self._task = asyncio.create_task(self._run(), name="notifier")
+        if self._task is None:
+            # Without a gateway the office sends no texts: the numbers given for them go.
+            work = self._run() if self.enabled else self._forget_open()
+            self._task = asyncio.create_task(work, name="notifier")
 
-    def _forget_open(self) -> None:
+    async def _forget_open(self) -> None:
+        """Erase the numbers still owed a text, once the store lets us: the server
+        starts whether or not its database is reachable, migrated or writable."""
+        while True:
+            try:
+                forgotten = await asyncio.to_thread(self._end_open)
+            except Exception as error:
+                log.warning("the texts still owed are not erased yet (%s); trying again "
+                            "shortly", type(error).__name__)
+                await asyncio.sleep(SCAN_SECONDS)
+                continue
+            if forgotten:
+                log.warning(
+                    "%d text(s) asked for will not be sent (no notify_webhook_url): "
+                    "their numbers are erased", forgotten,
+                )
+            return
+
+    def _end_open(self) -> int:
+        with self.db.reading() as work:
+            if not notices.any_open(work):
+                return 0  # nothing to write, on a read-only card too
         with self.db.writing() as work:
-            forgotten = notices.end_open(work, self.clock(), "the office sends no texts")
-        if forgotten:
-            log.warning(
-                "%d text(s) asked for will not be sent (no notify_webhook_url): "
-                "their numbers are erased", forgotten,
-            )
+            return notices.end_open(work, self.clock(), "the office sends no texts")
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -138,6 +138,11 @@ def end(
     return replace(notice, state=state, phone=None, ended_at=now, next_try_at=None)
 
 
+def any_open(work: UnitOfWork) -> bool:
+    """Whether any notice, of any office, has not ended."""
+    return bool(work.connection.rows(statements.open_notices, {}))
+
+
 def end_open(work: UnitOfWork, now: datetime, reason: str) -> int:
     """Drop every notice not yet ended, of every office (their numbers are erased)."""
     rows = work.connection.rows(statements.open_notices, {})

@@ -969,7 +969,6 @@ def open_notices(dialect: str) -> ClauseElement:
             )
         )
         .order_by(notices.c.id)
-        .with_for_update()
     )
 
 

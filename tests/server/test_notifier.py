@@ -384,8 +384,8 @@ def test_an_office_that_stops_texting_keeps_no_numbers(office: Office) -> None:
         mine = _a_queue_with_mine_fourth(office)
     assert office.notice(mine).phone == "+6281234567890"
     with office.running(None):  # the gateway taken out of the settings
+        gone = office.wait_for(mine, lambda n: not n.state.is_open)
         page = httpx.get(office.url + mine["status_path"]).text
-    gone = office.notice(mine)
     assert gone.state == NoticeState.DROPPED and gone.phone is None
     assert "Kabari saya" not in page and "0812" not in page
 

@@ -105,8 +105,12 @@ def test_an_office_that_stops_texting_erases_the_numbers_owed(
         notices.make_due(work, asked[3], 1, clock())
         sending, sent = notices.claim_due(work, clock(), 2)[:2]
         notices.end(work, sent, NoticeState.SENT, clock())
+    with demo_db.reading() as work:
+        assert notices.any_open(work)
     with demo_db.writing() as work:
         assert notices.end_open(work, clock.advance(minutes=1), "no gateway") == 3
+    with demo_db.reading() as work:
+        assert not notices.any_open(work)
     with demo_db.reading() as work:
         after = {n.id: notices.of_ticket(work, n.ticket_id) for n in asked}
     assert all(n is not None and n.phone is None for n in after.values())
