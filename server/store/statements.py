@@ -1004,6 +1004,20 @@ def sites_with_open_notices(dialect: str) -> ClauseElement:
 
 
 @_statement
+def open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state.in_(
+                [literal(state, notices.c.state.type) for state in ("waiting", "due", "sending")]
+            )
+        )
+        .order_by(notices.c.id)
+    )
+
+
+@_statement
 def next_notice_due(dialect: str) -> ClauseElement:
     notices = TICKET_NOTICES
     return select(func.min(notices.c.next_try_at)).where(

@@ -216,6 +216,7 @@ READS = [
     statements.waiting_counts, statements.contents,
     statements.notice_of_ticket, statements.notices_in_state, statements.due_notices,
     statements.stale_sendings, statements.sites_with_open_notices, statements.next_notice_due,
+    statements.open_notices,
 ]
 
 
