@@ -33,7 +33,7 @@ from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD
 from server.engine import commands
 from server.engine.commands import find_site
-from server.reports import figures
+from server.reports import figures, satisfaction
 from server.store import survey
 from server.store.database import Database
 from server.store.survey import SurveyAnswers
@@ -200,6 +200,7 @@ def test_a_day_is_reported_exported_and_read_back(tmp_path: Path) -> None:
     app = create_app(ServerSettings(database_url=db.url, data_dir=tmp_path), clock=clock)
     with db.reading() as work:
         expected = figures.build(work, find_site(work, "demo"), day, day, clock())
+        index = satisfaction.build(work, find_site(work, "demo"), day, day, clock())
     problems: list[str] = []
     with serving(app) as url, browser_page(1366, 900) as page:
         page.on("pageerror", lambda error: problems.append(str(error)))
@@ -266,6 +267,13 @@ def test_a_day_is_reported_exported_and_read_back(tmp_path: Path) -> None:
     counters = {r[0]: r for r in book["Per loket"].iter_rows(values_only=True)}
     assert counters[1][2] == expected.counters[0].served
     assert expected.total.outcomes.issued == 110
+    # The span's IKM is in the workbook too, as the IKM page computes it.
+    ikm_rows = list(book["IKM per layanan"].iter_rows(values_only=True))
+    total_row = next(r for r in ikm_rows if r[1] == "Jumlah")
+    assert total_row[2] == index.overall.respondents == respondents
+    assert total_row[5] == round(index.overall.index, 2)
+    elements = [r for r in book["IKM per unsur"].iter_rows(values_only=True) if r[5] in ("A", "B", "C", "D")]
+    assert len(elements) == 9
     text = csv_path.read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("Kode,Layanan,")
     assert len(text) == len(expected.services) + 2

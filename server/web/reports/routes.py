@@ -208,12 +208,19 @@ def export(
         if suffix not in ("csv", "xlsx") or table not in tables.TABLE_NAMES:
             raise QueueError("not_found", {"export": f"{table}.{suffix}"})
         built = views.report(operations.db, found, start, end, operations.clock())
+        satisfaction = (
+            views.index(operations.db, found, start, end, operations.clock())
+            if suffix == "xlsx" else None
+        )
     except QueueError as refused:
         return _refused(request, who, refused)
-    return export_answer(lang, found, built, suffix, table)
+    return export_answer(lang, found, built, suffix, table, satisfaction)
 
 
-def export_answer(lang: str, site: Any, built: Any, suffix: str, table: str) -> Response:
+def export_answer(
+    lang: str, site: Any, built: Any, suffix: str, table: str, satisfaction: Any = None
+) -> Response:
+    """A table as CSV, or the workbook: every table, and the span's IKM when given."""
     say = views.words(lang)
     if suffix == "csv":
         [chosen] = [t for t in tables.report_tables(built, say) if t.name == table]
@@ -224,7 +231,10 @@ def export_answer(lang: str, site: Any, built: Any, suffix: str, table: str) -> 
         )
     name = views.file_name(site, built.first, built.last, "xlsx")
     return Response(
-        views.xlsx(lang, site, built),
+        views.xlsx(
+            lang, site, built,
+            views.ikm_tables(lang, satisfaction) if satisfaction is not None else None,
+        ),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
