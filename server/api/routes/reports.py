@@ -72,6 +72,10 @@ def _ikm_body(result: Satisfaction) -> dict[str, Any]:
                      for s in result.services},
         "buttons": {"count": result.ratings.count, "mean": result.ratings.mean,
                     "satisfied_share": result.ratings.satisfied_share},
+        "suggestions": [
+            {"day": s.local_day, "service": s.service_code, "text": s.text}
+            for s in result.suggestions
+        ],
     }
 
 

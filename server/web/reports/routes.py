@@ -8,6 +8,7 @@ the permission (`server.permissions`), and render or write the figures.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from server.permissions import Action, allowed
 from server.reports import exports, pdf, tables
 from server.store import history
 from server.store.history import NoteRevision
-from server.web.i18n import language, refusal, translate
+from server.web.i18n import language, refusal, short_date, translate
 from server.web.pages import area, environment, render
 from server.web.reports import views
 from server.web.session import SignedIn, check_csrf, signed_in, with_flash
@@ -143,6 +144,10 @@ def week_page(request: Request, site: SiteCode, day: date) -> Response:
     return render(request, "reports/week.html", context, who=who)
 
 
+SUGGESTIONS_SHOWN = 100
+"""The page lists the newest suggestions; the workbook holds every one."""
+
+
 @router.get("/reports/{site}/ikm")
 def ikm_page(
     request: Request, site: SiteCode, first: DayQuery = None, last: DayQuery = None
@@ -160,6 +165,7 @@ def ikm_page(
     context = {
         "site": found, "result": result, "span": views.span_words(lang, start, end),
         "first": start, "last": end, **views.formatters(lang),
+        "short_date": partial(short_date, lang), "SUGGESTIONS_SHOWN": SUGGESTIONS_SHOWN,
     }
     return render(request, "reports/ikm.html", context, who=who)
 
