@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from antrean.wording import wait_phrase
+
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -76,13 +78,6 @@ def clock_text(moment: datetime, seconds: bool = True) -> str:
 
 
 def wait_words(minutes: float | None) -> str:
-    """'± 24 menit', '± 1 jam 5 menit', '—' when the server has no estimate."""
-    if minutes is None:
-        return "—"
-    if minutes < 1:
-        return "< 1 menit"
-    whole = round(minutes)
-    if whole < 60:
-        return f"± {whole} menit"
-    hours, rest = divmod(whole, 60)
-    return f"± {hours} jam" + (f" {rest} menit" if rest else "")
+    """'sekitar 25 menit', 'sekitar 1 jam 5 menit' as the ticket prints it; '—' when
+    the server has no estimate."""
+    return wait_phrase(minutes) or "—"

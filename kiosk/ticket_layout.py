@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from antrean.protocol import IssuedTicket, QueueSnapshot
 from antrean.vocabulary import Priority
+from antrean.wording import wait_phrase
 from kiosk import qr, wording
 from kiosk.profiles import MAX_TEXT_SCALE, PaperProfile
 
@@ -187,7 +188,8 @@ def layout_ticket(content: TicketContent, paper: PaperProfile) -> Layout:
     out.text(f"Jam {wording.clock_time(content.issued_at)}")
     ahead = wording.together(f"{content.people_ahead} orang")
     out.text(f"Di depan Anda: {ahead}", bold=True)
-    wait = wording.wait_words(content.wait_minutes)
+    # Rounded as the status page and the display round it (antrean.wording).
+    wait = wait_phrase(content.wait_minutes)
     if wait:
         out.text(f"Perkiraan tunggu: {wording.together(wait)}", bold=True)
     out.feed()

@@ -1,4 +1,4 @@
-"""Words on the paper, in Indonesian: dates, times, waits, priority marks.
+"""Words on the paper, in Indonesian: dates, times, priority marks.
 
 Thermal printers only know a code page, so text is also reduced to plain
 ASCII here (a dash for an en dash, "..." for an ellipsis): what is printed
@@ -54,7 +54,7 @@ def _ascii(text: str) -> str:
 
 
 def together(text: str) -> str:
-    """The words kept on one line: '1 jam 5 menit' is never split."""
+    """The words kept on one line: 'sekitar 1 jam 5 menit' is never split."""
     return text.replace(" ", NO_BREAK)
 
 
@@ -76,19 +76,6 @@ def long_date(moment: datetime) -> str:
 def clock_time(moment: datetime) -> str:
     """'10.05 WITA': Indonesian writes the hour and minutes with a dot."""
     return f"{moment:%H.%M} {zone_name(moment)}".rstrip()
-
-
-def wait_words(minutes: float | None) -> str | None:
-    """'24 menit', '1 jam 5 menit': printed after 'Perkiraan', so no 'about' is needed."""
-    if minutes is None:
-        return None
-    if minutes < 1:
-        return "kurang dari 1 menit"
-    whole = round(minutes)
-    if whole < 60:
-        return f"{whole} menit"
-    hours, rest = divmod(whole, 60)
-    return f"{hours} jam" + (f" {rest} menit" if rest else "")
 
 
 def priority_mark(priority: Priority) -> tuple[str, ...]:

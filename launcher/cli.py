@@ -20,6 +20,7 @@ from launcher import (
     kiosk_command,
     office_command,
     server_commands,
+    simulate_command,
 )
 from launcher.errors import one_line
 
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     display_command,
     counter_command,
     backup_command,
+    simulate_command,
 )
 
 

@@ -83,7 +83,11 @@ def run_demo(port: int = 8000, seconds: float = 0, speed: float = 1.0) -> int:
     kiosk_token = _register_kiosk(settings)
     keypad_tokens = demo_counters.register_keypads(settings)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port,
+            # The server's own socket limits; only quieter logs than a server's.
+            **{**settings.uvicorn_options(), "log_level": "warning"},
+        )
     )
     thread = threading.Thread(target=server.run, name="server", daemon=True)
     thread.start()

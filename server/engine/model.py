@@ -139,6 +139,24 @@ class Place(NamedTuple):
     queued_at: datetime
 
 
+class Call(NamedTuple):
+    """A ticket of today as seen at a counter: what the list of calls, the counters'
+    tiles and the wait estimate read of it (no token, no history)."""
+
+    id: int
+    code: str
+    service_id: int
+    priority: Priority
+    status: TicketStatus
+    counter_id: int
+    issued_at: datetime
+    last_called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    no_show_at: datetime | None
+    call_count: int
+
+
 @dataclass(frozen=True)
 class TicketFacts:
     """A ticket as it stood right after an event: what the event log keeps of it."""

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Protocol
 
-from server.engine.model import Counter, Event, Place, Service, Site, Ticket
+from server.engine.model import Call, Counter, Event, Place, Service, Site, Ticket
 
 
 class QueueRepository(Protocol):
@@ -77,8 +77,20 @@ class QueueRepository(Protocol):
         """Seconds spent at the counter by the latest finished tickets, oldest first."""
         ...
 
-    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
+    def services_durations(
+        self, service_ids: Collection[int], local_day: date, limit: int
+    ) -> dict[int, list[float]]:
+        """The latest durations of several services in one read, by service id, in no
+        particular order."""
+        ...
+
+    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Call]:
         """Tickets of that day still at or last seen at a counter, latest call first."""
+        ...
+
+    def at_counters(self, site_id: int, local_day: date) -> dict[int, Call]:
+        """The ticket of that day called to or being served at each busy counter, by
+        counter id: one read for every counter of the site."""
         ...
 
     def add(self, item: Ticket | Event) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
 from antrean.protocol import (
     CallView,
@@ -15,17 +15,20 @@ from antrean.protocol import (
     TicketView,
 )
 from antrean.vocabulary import CounterState, Priority
+from server.engine import estimate
 from server.engine import schedule as opening_rules
 from server.engine.clock import local_time
-from server.engine.estimate import RECENT_LIMIT, expected_wait_minutes, mean_service_minutes
-from server.engine.model import Counter, Event, Place, Service, Site, Ticket, TicketFacts
-from server.engine.policy import call_order
+from server.engine.model import Call, Counter, Event, Place, Service, Site, Ticket, TicketFacts
 from server.engine.repository import QueueRepository
 
+# The calls a snapshot lists; also enough to find a paused counter's last citizen
+# and the priority citizens lately called, for the estimate.
 RECENT_CALLS = 10
 
 
-def make_ticket_view(ticket: Ticket, service_code: str, counter_number: int | None) -> TicketView:
+def make_ticket_view(
+    ticket: Ticket | Call, service_code: str, counter_number: int | None
+) -> TicketView:
     # Built from a loaded ticket whose fields already have the wire types:
     # validating them again costs more than everything else here.
     return TicketView.model_construct(
@@ -49,96 +52,170 @@ class SiteIndex:
         self.services = {s.id: s for s in repo.services(site.id)}
         self.counters = {c.id: c for c in repo.counters(site.id)}
 
-    def ticket_view(self, ticket: Ticket) -> TicketView:
+    def ticket_view(self, ticket: Ticket | Call) -> TicketView:
         counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
         return make_ticket_view(
             ticket, self.services[ticket.service_id].code, counter.number if counter else None
         )
 
-    def open_counters_for(self, service_id: int) -> list[Counter]:
-        return [
-            c for c in self.counters.values()
-            if c.state == CounterState.OPEN and c.active and service_id in c.service_ids
-        ]
-
 
 class WaitEstimator:
-    """People ahead and expected minutes for any ticket of one site right now."""
+    """People ahead and expected minutes for any ticket of one site right now.
+
+    Gathers what `estimate` plays forward (who waits, when each counter will
+    call again, each service's expected minutes, the office's breaks today)
+    in a few narrow reads, and plays it forward once: every ticket and every
+    service asked about in the same read (a snapshot, a command) shares it.
+    """
 
     def __init__(self, repo: QueueRepository, index: SiteIndex, now: datetime) -> None:
         site = index.site
         self.repo = repo
         self.index = index
+        self.now = now
         self.today = local_time(site, now).date()
-        # Filled on first need: one ticket's estimate looks at one service only.
+        # Each read on first need: a ticket no longer waiting needs none of them.
         self._waiting: list[Ticket] | None = None
-        self._waiting_for: dict[int, list[Place]] = {}
-        self._busy: set[int] | None = None
+        self._places: list[Place] | None = None
+        self._calls: list[Call] | None = None
+        self._at_counters: dict[int, Call] | None = None
         self._mean: dict[int, float] = {}
-        state = opening_rules.opening(site.schedule, local_time(site, now))
-        self.break_minutes = (
-            (state.break_end - local_time(site, now)).total_seconds() / 60
-            if state.on_break and state.break_end
-            else 0.0
-        )
+        self._projection: estimate.Projection | None = None
 
     @property
     def waiting(self) -> list[Ticket]:
-        """Everyone waiting at the site today, in arrival order."""
+        """Everyone waiting at the site today, in arrival order, whole."""
         if self._waiting is None:
             self._waiting = self.repo.waiting(self.index.site.id, self.today)
         return self._waiting
 
-    def queue_of(self, service_id: int) -> list[Ticket] | list[Place]:
-        if self._waiting is not None:
-            return call_order(
-                [t for t in self._waiting if t.service_id == service_id], {}, 0, 1_000_000
-            )
-        if service_id not in self._waiting_for:
-            self._waiting_for[service_id] = self.repo.places(
-                self.index.site.id, self.today, [service_id]
-            )
-        return call_order(self._waiting_for[service_id], {}, 0, 1_000_000)
+    def places(self) -> list[Place]:
+        """Everyone's place in line at the site today: four columns each, one read
+        (unless whole tickets were read already)."""
+        if self._places is None:
+            if self._waiting is not None:
+                self._places = [
+                    Place(t.id, t.service_id, t.priority, t.queued_at) for t in self._waiting
+                ]
+            else:
+                self._places = self.repo.places(
+                    self.index.site.id, self.today, list(self.index.services)
+                )
+        return self._places
 
-    def is_busy(self, counter: Counter) -> bool:
-        if self._busy is None:
-            # Every counter of the site at once: one read, however many counters.
-            self._busy = self.repo.busy_counters(self.index.site.id, self.today)
-        return counter.id in self._busy
+    def waiting_for(self, service_id: int) -> int:
+        return sum(1 for p in self.places() if p.service_id == service_id)
+
+    @property
+    def calls(self) -> list[Call]:
+        """The latest calls of the day, latest first."""
+        if self._calls is None:
+            self._calls = self.repo.recent_calls(self.index.site.id, self.today, RECENT_CALLS)
+        return self._calls
+
+    @property
+    def at_counters(self) -> dict[int, Call]:
+        """Today's ticket at each busy counter: one read for every counter."""
+        if self._at_counters is None:
+            self._at_counters = self.repo.at_counters(self.index.site.id, self.today)
+        return self._at_counters
 
     def mean_minutes(self, service_id: int) -> float:
+        """A service's expected minutes at the counter."""
         if service_id not in self._mean:
-            self._mean[service_id] = mean_service_minutes(
-                self.repo.service_durations(service_id, self.today, RECENT_LIMIT),
-                self.index.services[service_id].default_service_minutes,
-            )
+            # Every service the estimate may ask about, in one read.
+            wanted = {service_id, *self._in_play()} - self._mean.keys()
+            durations = self.repo.services_durations(wanted, self.today, estimate.RECENT_LIMIT)
+            for wanted_id, seconds in durations.items():
+                self._mean[wanted_id] = estimate.service_minutes(
+                    seconds, self.index.services[wanted_id].default_service_minutes
+                )
         return self._mean[service_id]
 
-    def minutes(self, service_id: int, ahead: int) -> float | None:
-        counters = self.index.open_counters_for(service_id)
-        if not counters:
-            return None
-        busy = sum(1 for c in counters if self.is_busy(c))
-        wait = expected_wait_minutes(ahead, busy, len(counters), self.mean_minutes(service_id))
-        return None if wait is None else round(wait + self.break_minutes, 1)
+    def _in_play(self) -> set[int]:
+        """Services with someone waiting and a counter that will call them, and those
+        of the citizens at the counters."""
+        served = {
+            s for c in self.index.counters.values()
+            if c.state != CounterState.CLOSED and c.active
+            for s in c.service_ids
+        }
+        waited = {p.service_id for p in self.places()} & served
+        return waited | {c.service_id for c in self.at_counters.values()}
+
+    def projection(self) -> estimate.Projection:
+        if self._projection is None:
+            self._projection = estimate.Projection(self.office())
+        return self._projection
+
+    def office(self) -> estimate.Office:
+        site = self.index.site
+        calls = self.calls
+        desks = []
+        for counter in sorted(self.index.counters.values(), key=lambda c: c.number):
+            services = counter.service_ids
+            if not services or counter.state == CounterState.CLOSED or not counter.active:
+                continue
+            if counter.state == CounterState.PAUSED:
+                free_at = estimate.expected_return(_quiet_since(counter, calls), self.now)
+            else:
+                free_at = self._free_at(self.at_counters.get(counter.id))
+            desks.append(estimate.Desk(counter.number, services, free_at))
+        places = [
+            estimate.Place(p.id, p.service_id, p.priority.is_priority, p.queued_at)
+            for p in self.places()
+        ]
+        issued = [(p.service_id, p.priority, p.queued_at) for p in places]
+        issued += [(c.service_id, c.priority.is_priority, c.issued_at) for c in calls]
+        return estimate.Office(
+            now=self.now,
+            desks=desks,
+            waiting=places,
+            minutes=estimate.LazyMinutes(self.mean_minutes, {p.service_id for p in places}),
+            breaks=estimate.breaks_on(site.schedule, local_time(site, self.now)),
+            priority_per_minute=estimate.priority_rate(issued, self.now),
+        )
+
+    def _free_at(self, current: Call | None) -> datetime:
+        """When an open counter can call again: now, or when its citizen is expected done."""
+        began = None if current is None else current.started_at or current.last_called_at
+        if current is None or began is None:
+            return self.now
+        elapsed = (self.now - began).total_seconds() / 60
+        left = estimate.minutes_left(elapsed, self.mean_minutes(current.service_id))
+        return self.now + timedelta(minutes=left)
+
+    def minutes_for_new(self, service_id: int) -> float | None:
+        """The wait of a citizen taking a number for the service now."""
+        wait = self.projection().wait_for_new(service_id)
+        return None if wait is None else round(wait, 1)
 
     def for_ticket(self, ticket: Ticket) -> tuple[int, float | None]:
-        queue = [t.id for t in self.queue_of(ticket.service_id)]
-        if ticket.id not in queue:
+        """People ahead of a waiting ticket in its service's line, and its wait."""
+        if not any(p.id == ticket.id for p in self.places()):
             return 0, None
-        ahead = queue.index(ticket.id)
-        return ahead, self.minutes(ticket.service_id, ahead)
+        projection = self.projection()
+        position = projection.position(ticket.id)
+        assert position is not None  # waiting, so in line
+        ahead = sum(1 for p in projection.order[:position] if p.service_id == ticket.service_id)
+        wait = projection.wait(ticket.id)
+        return ahead, None if wait is None else round(wait, 1)
 
 
-def _today_at(repo: QueueRepository, counter_id: int, today: date) -> Ticket | None:
-    """The counter's ticket, unless it is left over from an earlier day (about to expire)."""
-    current = repo.at_counter(counter_id)
-    return current if current is not None and current.local_day == today else None
+def _quiet_since(counter: Counter, calls: list[Call]) -> datetime | None:
+    """When a paused counter's last citizen left it: when its officer went away."""
+    for call in calls:
+        if call.counter_id == counter.id:
+            moments = [call.finished_at, call.no_show_at, call.last_called_at]
+            return max(m for m in moments if m is not None)
+    return None
 
 
 def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     index = SiteIndex(repo, site)
     estimator = WaitEstimator(repo, index, now)
+    # Whole, for the list; the estimate then takes its places from them.
+    waiting = [index.ticket_view(t) for t in estimator.waiting]
     here = local_time(site, now)
     site_state = opening_rules.opening(site.schedule, here)
     services = [
@@ -149,7 +226,8 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     for counter in sorted(index.counters.values(), key=lambda c: c.number):
         if not counter.active:
             continue  # retired: its calls stay in the list below, the counter does not
-        current = _today_at(repo, counter.id, estimator.today)
+        # Only today's: one left from an earlier day is about to expire.
+        current = estimator.at_counters.get(counter.id)
         counters.append(
             CounterView(
                 number=counter.number,
@@ -168,8 +246,8 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
             at=t.last_called_at,
             call_count=t.call_count,
         )
-        for t in repo.recent_calls(site.id, estimator.today, RECENT_CALLS)
-        if t.counter_id is not None and t.last_called_at is not None
+        for t in estimator.calls
+        if t.last_called_at is not None
     ]
     return QueueSnapshot(
         seq=site.last_seq,
@@ -185,7 +263,7 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
         ),
         services=services,
         counters=counters,
-        waiting=[index.ticket_view(t) for t in estimator.waiting],
+        waiting=waiting,
         recent_calls=calls,
         announcements=list(site.announcements),
     )
@@ -201,7 +279,7 @@ def _service_state(
     state = opening_rules.opening(
         opening_rules.effective(index.site.schedule, service.schedule), here
     )
-    waiting = len(estimator.queue_of(service.id))
+    waiting = estimator.waiting_for(service.id)
     return ServiceState(
         code=service.code,
         name=service.name,
@@ -213,7 +291,7 @@ def _service_state(
         waiting=waiting,
         issued_today=repo.issued_count(service.id, here.date(), service.first_number),
         daily_quota=service.daily_quota,
-        estimated_wait_minutes=estimator.minutes(service.id, waiting),
+        estimated_wait_minutes=estimator.minutes_for_new(service.id),
     )
 
 

@@ -141,6 +141,19 @@ def end(
     return replace(notice, state=state, phone=None, ended_at=now, next_try_at=None)
 
 
+def any_open(work: UnitOfWork) -> bool:
+    """Whether any notice, of any office, has not ended."""
+    return bool(work.connection.rows(statements.open_notices, {}))
+
+
+def end_open(work: UnitOfWork, now: datetime, reason: str) -> int:
+    """Drop every notice not yet ended, of every office (their numbers are erased)."""
+    rows = work.connection.rows(statements.open_notices, {})
+    for row in rows:
+        end(work, _load(row), NoticeState.DROPPED, now, reason)
+    return len(rows)
+
+
 def release_stale(work: UnitOfWork, before: datetime, now: datetime) -> int:
     """Notices claimed before `before` whose process died mid-send: due again now."""
     rows = work.connection.rows(statements.stale_sendings, {"before": before})

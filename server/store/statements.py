@@ -349,15 +349,16 @@ def busy_counters(dialect: str) -> ClauseElement:
     )
 
 
-@_statement
-def service_durations(dialect: str) -> ClauseElement:
-    # Durations worked out by the database, not whole tickets: this runs for
-    # every ticket issued. Service begins when it starts, or else at the call.
+def _latest_durations(service: str, *columns: ColumnElement[Any]) -> Select[Any]:
+    """A service's latest finished tickets of the day, latest first: `columns`, then
+    how long each took. Worked out by the database, not read as whole tickets:
+    the estimate asks for them with every ticket issued. Service begins when it
+    starts, or else at the call."""
     began = func.coalesce(TICKETS.c.started_at, TICKETS.c.last_called_at)
     return (
-        select(microseconds_between(began, TICKETS.c.finished_at))
+        select(*columns, microseconds_between(began, TICKETS.c.finished_at).label("microseconds"))
         .where(
-            TICKETS.c.service_id == _value("service_id", TICKETS.c.service_id),
+            TICKETS.c.service_id == _value(service, TICKETS.c.service_id),
             TICKETS.c.local_day == _value("local_day", TICKETS.c.local_day),
             TICKETS.c.status == TicketStatus.DONE,
             TICKETS.c.finished_at.is_not(None),
@@ -369,10 +370,53 @@ def service_durations(dialect: str) -> ClauseElement:
 
 
 @_statement
+def service_durations(dialect: str) -> ClauseElement:
+    return _latest_durations("service_id")
+
+
+@cache
+def services_durations(count: int) -> Statement:
+    """`service_durations` of `count` services (`service_0` …) in one statement:
+    (service, microseconds) rows, in no particular order."""
+
+    def build(dialect: str) -> ClauseElement:
+        # Each in its own subquery: SQLite allows no LIMIT on a bare part of a UNION.
+        parts = [
+            select(_latest_durations(f"service_{n}", TICKETS.c.service_id).subquery())
+            for n in range(count)
+        ]
+        return parts[0] if count == 1 else union_all(*parts)
+
+    return Statement(f"services_durations_{count}", build)
+
+
+def _call_columns() -> list[ColumnElement[Any]]:
+    """A ticket as seen at a counter, in the order of `engine.model.Call`'s fields."""
+    c = TICKETS.c
+    return [
+        c.id, c.code, c.service_id, c.priority, c.status, c.counter_id, c.issued_at,
+        c.last_called_at, c.started_at, c.finished_at, c.no_show_at, c.call_count,
+    ]
+
+
+@_statement
+def at_counters(dialect: str) -> ClauseElement:
+    # The newest first, as `at_counter` takes it, should a counter hold two.
+    return (
+        select(*_call_columns())
+        .where(
+            _of_day(_one_of(TICKETS.c.status, AT_COUNTER)),
+            TICKETS.c.counter_id.is_not(None),
+        )
+        .order_by(TICKETS.c.id.desc())
+    )
+
+
+@_statement
 def recent_calls(dialect: str) -> ClauseElement:
     # A requeued or transferred ticket left its counter: no longer a call to show.
     return (
-        select(TICKETS)
+        select(*_call_columns())
         .where(
             _of_day(TICKETS.c.last_called_at.is_not(None)),
             TICKETS.c.counter_id.is_not(None),
@@ -969,6 +1013,20 @@ def sites_with_open_notices(dialect: str) -> ClauseElement:
             )
         )
         .order_by(SITES.c.code)
+    )
+
+
+@_statement
+def open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state.in_(
+                [literal(state, notices.c.state.type) for state in ("waiting", "due", "sending")]
+            )
+        )
+        .order_by(notices.c.id)
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table
 
 from antrean.vocabulary import EventType
-from server.engine.model import Counter, Event, Place, Service, Site, Ticket
+from server.engine.model import Call, Counter, Event, Place, Service, Site, Ticket
 from server.store import event_log, statements
 from server.store.compiled import Statement
 from server.store.connection import Connection, Params
@@ -229,9 +229,31 @@ class UnitOfWork:
         rows = self.connection.rows(statements.service_durations, params)
         return [int(microseconds) / 1_000_000 for (microseconds,) in reversed(rows)]
 
-    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Ticket]:
+    def services_durations(
+        self, service_ids: Collection[int], local_day: date, limit: int
+    ) -> dict[int, list[float]]:
+        found: dict[int, list[float]] = {service_id: [] for service_id in service_ids}
+        if not found:
+            return found
+        params: dict[str, Any] = {"local_day": local_day, "limit": limit}
+        params.update((f"service_{n}", s) for n, s in enumerate(found))
+        for service_id, microseconds in self.connection.rows(
+            statements.services_durations(len(found)), params
+        ):
+            found[service_id].append(int(microseconds) / 1_000_000)
+        return found
+
+    def recent_calls(self, site_id: int, local_day: date, limit: int) -> list[Call]:
         params = {"site_id": site_id, "local_day": local_day, "limit": limit}
-        return self._tickets(statements.recent_calls, params)
+        return [Call(*row) for row in self.connection.rows(statements.recent_calls, params)]
+
+    def at_counters(self, site_id: int, local_day: date) -> dict[int, Call]:
+        params = {"site_id": site_id, "local_day": local_day}
+        found: dict[int, Call] = {}
+        for row in self.connection.rows(statements.at_counters, params):
+            call = Call(*row)
+            found.setdefault(call.counter_id, call)
+        return found
 
     def no_shows(
         self, site_id: int, local_day: date, service_ids: Collection[int], limit: int

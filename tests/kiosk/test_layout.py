@@ -55,10 +55,10 @@ def test_only_a_word_longer_than_the_line_is_cut() -> None:
 
 
 def test_words_kept_together_stay_on_one_line() -> None:
-    text = "Perkiraan tunggu: " + wording.together("kurang dari 1 menit")
-    assert wrap(text, 32) == ["Perkiraan tunggu:", "kurang dari 1 menit"]
-    layout = layout_ticket(demo_content(wait_minutes=0.5), PROFILES["58mm"])
-    assert "kurang dari 1 menit" in [b.text for b in texts(layout.blocks)]
+    text = "Perkiraan tunggu: " + wording.together("sekitar 1 jam 15 menit")
+    assert wrap(text, 32) == ["Perkiraan tunggu:", "sekitar 1 jam 15 menit"]
+    layout = layout_ticket(demo_content(wait_minutes=76.2), PROFILES["58mm"])
+    assert "sekitar 1 jam 15 menit" in [b.text for b in texts(layout.blocks)]
     assert not any("\u00a0" in b.text for b in texts(layout.blocks))
 
 
@@ -111,7 +111,7 @@ def test_ticket_has_date_time_people_ahead_wait_qr_requirements_and_footer() -> 
     assert "Selasa, 24 November 2026" in text
     assert "Jam 10.05 WITA" in text
     assert "Di depan Anda: 6 orang" in text
-    assert "Perkiraan tunggu: 44 menit" in text
+    assert "Perkiraan tunggu: sekitar 45 menit" in text  # 43.6, in 5-minute steps
     assert "Persyaratan:" in text and "2 saksi." in text
     assert "Terima kasih." in text
     [qr] = [b for b in layout.blocks if isinstance(b, Qr)]
@@ -149,15 +149,6 @@ def test_closed_slip_gives_the_reason_and_next_opening() -> None:
     assert "Layanan hari ini sudah selesai." in text
     assert "Rabu, 25 November 2026" in text and "Jam 08.00 WIB" in text
     assert not any(isinstance(b, Qr) for b in layout.blocks)
-
-
-@pytest.mark.parametrize(
-    ("minutes", "words"),
-    [(None, None), (0.4, "kurang dari 1 menit"), (12.5, "12 menit"), (60, "1 jam"),
-     (95.2, "1 jam 35 menit")],
-)
-def test_wait_words(minutes: float | None, words: str | None) -> None:
-    assert wording.wait_words(minutes) == words
 
 
 def test_time_zone_names() -> None:

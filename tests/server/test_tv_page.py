@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from sqlalchemy import RowMapping, select
 
+from antrean.wording import wait_phrase
 from server.admin import revoke_device
 from server.app import create_app
 from server.config import ServerSettings
@@ -125,6 +126,16 @@ def paired_page(browser: Browser, office: Office, *, size: tuple[int, int] = (19
     page.click("button[type=submit]")
     page.wait_for_url(f"{office.url}/tv/")
     return page, elsewhere
+
+
+def test_the_wall_words_the_wait_as_the_ticket_prints_it(
+    browser: Browser, office: Office
+) -> None:
+    page, _ = paired_page(browser, office)
+    minutes = [None, 0, 0.4, 0.6, 7.4, 12.5, 20.0, 22.4, 22.5, 43.6, 60.0, 63.0, 119.0, 128.0]
+    shown = page.evaluate("(all) => all.map(waitWords)", minutes)
+    assert shown == [wait_phrase(m) or "—" for m in minutes]
+    assert "sekitar 45 menit" in shown
 
 
 def test_pairing_with_a_one_time_code(browser: Browser, office: Office) -> None:

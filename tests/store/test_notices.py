@@ -123,3 +123,35 @@ def test_a_notice_being_decided_on_is_held_until_the_decision_commits(
     other.dispose()
     decided = seen["second"]
     assert decided is not None and decided.state == NoticeState.DUE
+
+
+def test_an_office_that_stops_texting_erases_the_numbers_owed(
+    demo_db: Database, clock: Clock
+) -> None:
+    with demo_db.writing() as work:
+        site = find_site(work, "demo")
+        asked = []
+        for _ in range(4):
+            ticket = issue_ticket(work, site, "A", clock())
+            asked.append(notices.ask(work, ticket.id, site.id, PHONE, clock()))
+        notices.make_due(work, asked[1], 1, clock())
+        notices.make_due(work, asked[2], 1, clock())
+        notices.make_due(work, asked[3], 1, clock())
+        sending, sent = notices.claim_due(work, clock(), 2)[:2]
+        notices.end(work, sent, NoticeState.SENT, clock())
+    with demo_db.reading() as work:
+        assert notices.any_open(work)
+    with demo_db.writing() as work:
+        assert notices.end_open(work, clock.advance(minutes=1), "no gateway") == 3
+    with demo_db.reading() as work:
+        assert not notices.any_open(work)
+    with demo_db.reading() as work:
+        after = {n.id: notices.of_ticket(work, n.ticket_id) for n in asked}
+    assert all(n is not None and n.phone is None for n in after.values())
+    states = {i: n.state for i, n in after.items() if n is not None}
+    assert states == {
+        asked[0].id: NoticeState.DROPPED, sending.id: NoticeState.DROPPED,
+        sent.id: NoticeState.SENT, asked[3].id: NoticeState.DROPPED,
+    }
+    with demo_db.writing() as work:
+        assert notices.end_open(work, clock(), "no gateway") == 0

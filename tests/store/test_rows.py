@@ -207,7 +207,8 @@ def _some_history(db: Database, clock: Clock) -> dict[str, Any]:
 READS = [
     statements.site_by_code, statements.services_of_site, statements.counters_of_site,
     statements.waiting, statements.places(2), statements.ticket, statements.at_counter,
-    statements.busy_counters, statements.service_durations, statements.recent_calls,
+    statements.busy_counters, statements.at_counters, statements.service_durations,
+    statements.recent_calls, statements.services_durations(2),
     statements.tickets_of_site, statements.events_since, statements.user_by_name,
     statements.device_by_hash, statements.no_shows(2), statements.latest_counter_event,
     statements.pairing_by_code, statements.pairing_of_device, statements.token_access(2),
@@ -215,6 +216,7 @@ READS = [
     statements.waiting_counts, statements.contents,
     statements.notice_of_ticket, statements.notices_in_state, statements.due_notices,
     statements.stale_sendings, statements.sites_with_open_notices, statements.next_notice_due,
+    statements.open_notices,
 ]
 
 

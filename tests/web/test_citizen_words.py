@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.wording import wait_words as printed
+from antrean.wording import wait_phrase as printed
 from server.web.citizen.words import ahead_words, requirement_items, wait_words
 
 
@@ -16,10 +16,11 @@ def test_the_page_words_the_wait_as_the_ticket_prints_it(minutes: float | None) 
 
 
 def test_the_wait_in_english() -> None:
-    assert wait_words("en", 0.5) == "under a minute"
-    assert wait_words("en", 24.2) == "24 min"
-    assert wait_words("en", 120) == "2 h"
-    assert wait_words("en", 65) == "1 h 5 min"
+    assert wait_words("en", 0.4) == "very soon"
+    assert wait_words("en", 17.2) == "about 17 min"
+    assert wait_words("en", 24.2) == "about 25 min", "5-minute steps past 20 minutes"
+    assert wait_words("en", 120) == "about 2 h"
+    assert wait_words("en", 65) == "about 1 h 5 min"
 
 
 def test_people_ahead() -> None:

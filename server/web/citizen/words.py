@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from antrean.vocabulary import TicketStatus
+from antrean.wording import rounded_wait
 from server.web.citizen.board import CitizenStatus
 from server.web.i18n import clock, translate
 
@@ -18,15 +19,16 @@ AT_COUNTER = (TicketStatus.CALLED, TicketStatus.SERVING)
 
 
 def wait_words(lang: str, minutes: float | None) -> str | None:
-    """The estimated wait as the ticket prints it: '24 menit', '1 jam 5 menit'."""
-    if minutes is None:
+    """The estimated wait rounded as the ticket and the display round it
+    (antrean.wording): 'sekitar 25 menit', 'sekitar 1 jam 5 menit', 'sebentar lagi'."""
+    rounded = rounded_wait(minutes)
+    if rounded is None:
         return None
-    if minutes < 1:
+    if rounded == 0:
         return translate(lang, "wait_under_a_minute")
-    whole = round(minutes)
-    if whole < 60:
-        return translate(lang, "wait_minutes", minutes=whole)
-    hours, rest = divmod(whole, 60)
+    if rounded < 60:
+        return translate(lang, "wait_minutes", minutes=rounded)
+    hours, rest = divmod(rounded, 60)
     if not rest:
         return translate(lang, "wait_hours", hours=hours)
     return translate(lang, "wait_hours_minutes", hours=hours, minutes=rest)

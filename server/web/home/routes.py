@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from antrean.wording import rounded_wait
 from server.api.deps import NowDep, OperationsDep
 from server.engine.views import snapshot
 from server.web.i18n import language, translate
@@ -54,8 +55,9 @@ def front_page(request: Request, operations: OperationsDep, now: NowDep) -> Resp
 
 
 def _wait(lang: str, minutes: float | None) -> str | None:
-    if minutes is None:
+    rounded = rounded_wait(minutes)  # as the ticket and the display round it
+    if rounded is None:
         return None
-    if minutes < 1:
+    if rounded == 0:
         return translate(lang, "home_wait_soon")
-    return translate(lang, "home_wait_minutes", n=round(minutes))
+    return translate(lang, "home_wait_minutes", n=rounded)

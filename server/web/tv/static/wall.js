@@ -90,13 +90,23 @@ function counterLabel(call) {
   return plain && !/\d$/.test(plain) ? plain : (name || "LOKET");
 }
 
+// The estimate rounded as the ticket prints it (antrean/wording.py): whole
+// minutes to 20, then 5-minute steps, quarter hours past two hours.
+function roundedWait(minutes) {
+  const m = Math.max(0, minutes);
+  if (m <= 20) return Math.floor(m + 0.5);
+  const step = m <= 120 ? 5 : 15;
+  return Math.max(20, step * Math.floor(m / step + 0.5));
+}
+
 function waitWords(minutes) {
   if (minutes === null || minutes === undefined) return "—";
-  if (minutes < 1) return "< 1 menit";
-  const whole = Math.round(minutes);
-  if (whole < 60) return `± ${whole} menit`;
-  const rest = whole % 60;
-  return `± ${Math.floor(whole / 60)} jam` + (rest ? ` ${rest} menit` : "");
+  const rounded = roundedWait(minutes);
+  if (rounded === 0) return "sebentar lagi";
+  const hours = Math.floor(rounded / 60);
+  const rest = rounded % 60;
+  if (!hours) return `sekitar ${rest} menit`;
+  return `sekitar ${hours} jam` + (rest ? ` ${rest} menit` : "");
 }
 
 function el(tag, className, text) {

@@ -1,0 +1,1 @@
+"""Simulated office days: seeded citizens driven through the real queue commands."""
