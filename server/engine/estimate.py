@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
+from statistics import median
 from typing import NamedTuple
 
 from server.engine.schedule import WEEKDAYS, Schedule
@@ -63,13 +64,17 @@ def service_minutes(durations_seconds: Sequence[float], default_minutes: float) 
     """Expected minutes at the counter from recent durations (any order).
 
     The configured minutes count as PRIOR_TICKETS tickets, and no duration
-    counts for more than CAP_FACTOR times the figure without it.
+    counts for more than CAP_FACTOR times the typical one: the median of the
+    durations and the prior together. The median, not the mean, because the
+    long ones are the ones to doubt: a citizen left "serving" over lunch, or
+    a finish pressed the next morning, must not raise its own cap.
     """
     minutes = [seconds / 60 for seconds in durations_seconds]
     if not minutes:
         return default_minutes
     prior = PRIOR_TICKETS * default_minutes
-    cap = CAP_FACTOR * (prior + sum(minutes)) / (PRIOR_TICKETS + len(minutes))
+    typical = median([default_minutes] * round(PRIOR_TICKETS) + minutes)
+    cap = CAP_FACTOR * typical
     return (prior + sum(min(m, cap) for m in minutes)) / (PRIOR_TICKETS + len(minutes))
 
 
