@@ -19,12 +19,7 @@ log = logging.getLogger("counter")
 
 def run(config: Path | None = None, *, simulate: bool = False) -> int:
     settings = CounterSettings.load(config)
-    if not settings.token.get_secret_value():
-        raise ValueError(
-            "the keypad needs its device token: run `antrean device add --site "
-            f"{settings.site} --kind counter --counter N` on the server and set `token` "
-            "(or ANTREAN_COUNTER_TOKEN)"
-        )
+    settings.require_token()
     logging.basicConfig(
         level=logging.WARNING if simulate else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

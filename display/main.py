@@ -19,12 +19,7 @@ log = logging.getLogger("display")
 
 def load(config: Path | None = None) -> DisplaySettings:
     settings = DisplaySettings.load(config)
-    if not settings.token.get_secret_value():
-        raise ValueError(
-            "the display needs its device token: run `antrean device add --site "
-            f"{settings.site} --kind display` on the server and set `token` "
-            "(or ANTREAN_DISPLAY_TOKEN)"
-        )
+    settings.require_token()
     return settings
 
 

@@ -19,12 +19,7 @@ log = logging.getLogger("kiosk")
 
 def run(config: Path | None = None, *, simulate: bool = False) -> int:
     settings = KioskSettings.load(config)
-    if not settings.token.get_secret_value():
-        raise ValueError(
-            "the kiosk needs its device token: run `antrean device add --site "
-            f"{settings.site} --kind kiosk` on the server and set `token` "
-            "(or ANTREAN_KIOSK_TOKEN)"
-        )
+    settings.require_token()
     # force: python-escpos configures logging when imported; the kiosk's own settings win.
     logging.basicConfig(
         level=logging.WARNING if simulate else logging.INFO,
