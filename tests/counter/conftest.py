@@ -21,12 +21,12 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from antrean.client import DeviceClient
+from antrean.lamps import Scene
 from antrean.protocol import IssueTicketCommand
 from antrean.vocabulary import DeviceKind, Role
 from counter.app import Keypad, Result
 from counter.hd44780 import EmulatedLcd
 from counter.lcd import I2cLcd, Lcd
-from counter.lights import Scene
 from counter.settings import CounterSettings, CounterWiring
 from server.admin import add_device
 from server.app import create_app
