@@ -133,7 +133,7 @@ def simulated_keypad(
     """The keypad on mock pins with emulated LCDs; `say` prints each new LCD picture."""
     from gpiozero.pins.mock import MockFactory
 
-    from antrean.client import DeviceClient
+    from antrean.startup import device_client
     from counter.app import Keypad
 
     settings = simulated_settings(settings)
@@ -155,10 +155,7 @@ def simulated_keypad(
             pictures[number] = picture
             say(boxed(number, glass))
 
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout,
-    )
+    client = device_client(settings, command_timeout=settings.command_timeout)
     keypad = Keypad(settings, client, pin_factory=factory, lcd_factory=lcd_for, on_lcd=shown)
     stop = asyncio.Event()
     keyboard = Keyboard(factory, settings, stop.set)

@@ -236,7 +236,7 @@ def simulated_kiosk(
     """The kiosk wired to mock pins, a file printer and a PNG archive; `say` narrates."""
     from gpiozero.pins.mock import MockFactory
 
-    from antrean.client import DeviceClient
+    from antrean.startup import device_client
     from kiosk.app import Kiosk
     from kiosk.presses import Result
     from kiosk.printer.port import PrinterPort
@@ -255,10 +255,7 @@ def simulated_kiosk(
         code = result.ticket.ticket.code if result.ticket else "-"
         say(f"{result.service}: {result.outcome.value} {code} {result.detail}".rstrip())
 
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout,
-    )
+    client = device_client(settings, command_timeout=settings.command_timeout)
     kiosk = Kiosk(
         settings, client, PrinterPort(printer), pin_factory=factory,
         on_scene=lambda scene: say(f"lamps  {scene.describe()}"), on_printed=printed,
