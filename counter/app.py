@@ -41,7 +41,7 @@ from antrean.client import (
     ConnectionState,
     DeviceClient,
 )
-from antrean.health import DeviceHealth
+from antrean.health import DeviceHealth, keep_reporting
 from antrean.lamps import Lamps, Scene
 from antrean.protocol import (
     CallNextCommand,
@@ -602,15 +602,10 @@ class Keypad:
 
     async def _report_health_loop(self) -> None:
         self._health_due.set()
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.health_report_seconds):
-                    await self._health_due.wait()
-            self._health_due.clear()
-            try:
-                await self.client.report_health(self.health())
-            except Exception:
-                log.exception("reporting health failed")
+        await keep_reporting(
+            self.health, self.client.report_health,
+            every=self.settings.health_report_seconds, due=self._health_due, log=log,
+        )
 
     # Small helpers.
 
