@@ -22,6 +22,7 @@ import httpx
 import uvicorn
 
 from counter.settings import CounterSettings
+from kiosk.presses import PressHandler
 from kiosk.settings import KioskSettings
 from kiosk.simulated import simulated_kiosk
 from launcher import demo_counters
@@ -32,6 +33,8 @@ from server.demo_office import DEMO_PASSWORD, DEMO_SITE
 
 DEMO_KIOSK = "demo kiosk"
 SUMMARY_EVERY = 30.0
+CLOSING_SECONDS = 3.0
+"""At the end, how long the citizen at the kiosk may wait for the ticket being printed."""
 
 
 # What a press that gave no ticket came to, in the words the end line uses.
@@ -162,10 +165,8 @@ async def _office(
     _say(f"kiosk    tickets are printed to {kiosk.simulation.output_dir}/ (one PNG each)")
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         watcher = await _login(http, "supervisor")
-        tasks = [
-            asyncio.create_task(sim.kiosk.run(sim.stop)),
-            asyncio.create_task(demo_counters.citizens(sim.keyboard, speed, tally)),
-        ]
+        citizens = asyncio.create_task(demo_counters.citizens(sim.keyboard, speed, tally))
+        tasks = [asyncio.create_task(sim.kiosk.run(sim.stop)), citizens]
         pis = demo_counters.start_keypads(keypads)
         for pi, desks in pis:
             tasks.append(asyncio.create_task(pi.keypad.run(pi.stop)))
@@ -178,6 +179,10 @@ async def _office(
             else:
                 await asyncio.Event().wait()
         finally:
+            # Closing time: nobody new steps up, and the ticket being printed is handed
+            # out (and counted) rather than cut off halfway.
+            citizens.cancel()
+            await _press_finished(sim.kiosk.presses, CLOSING_SECONDS)
             sim.stop.set()
             for pi, _ in pis:
                 pi.stop.set()
@@ -185,6 +190,13 @@ async def _office(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             tally.ignored = sim.kiosk.counts.get("ignored_presses", 0)
+
+
+async def _press_finished(presses: PressHandler, longest: float) -> None:
+    deadline = time.monotonic() + longest
+    await asyncio.sleep(0.1)  # a press just made reaches the kiosk's loop
+    while presses.busy and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
 
 
 async def _login(http: httpx.AsyncClient, username: str) -> dict[str, str]:

@@ -30,6 +30,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     server = commands.add_parser("server", help="run the queue server")
     server.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, help="port (default 8000)")
+    server.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="server processes sharing the port, which share events through PostgreSQL "
+        "(PostgreSQL only; default 1)",
+    )
     server.set_defaults(run=_server)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(title="user")
@@ -113,10 +118,43 @@ def _server(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    if args.workers != 1:
+        _check_workers(settings, args.workers)
     _check_port_free(host, port)
+    if args.workers != 1:
+        from server.web.session import server_secret
+
+        # Migrate, and make the pages' secret, once here rather than in N workers at
+        # once: each then finds the schema current and the same secret.
+        _database().dispose()
+        server_secret(settings)
+        # Each worker builds its own app from the same settings (file and environment).
+        uvicorn.run(
+            "server.app:create_app", factory=True, host=host, port=port,
+            workers=args.workers, **settings.uvicorn_options(),
+        )
+        return 0
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, **settings.uvicorn_options())
     return 0
+
+
+def _check_workers(settings: ServerSettings, workers: int) -> None:
+    """Several processes need a database they can share and a way to share events."""
+    from server.store.database import backend_of
+
+    if workers < 1:
+        raise CommandError("--workers must be 1 or more")
+    if backend_of(settings.database) == "sqlite":
+        raise CommandError(
+            "--workers needs PostgreSQL (database_url = \"postgresql+psycopg://…\"); "
+            "on SQLite one process serves the office"
+        )
+    if settings.fanout == "memory":
+        raise CommandError(
+            "--workers needs fanout \"postgres\" (or \"auto\"): with \"memory\" a device "
+            "would see only the commands of its own process"
+        )
 
 
 def _check_port_free(host: str, port: int) -> None:

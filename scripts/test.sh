@@ -18,6 +18,9 @@ need_debian nsenter util-linux
 need_debian espeak-ng espeak-ng
 need_debian tesseract tesseract-ocr tesseract-ocr-eng
 need_debian /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf fonts-dejavu-core fonts-dejavu-extra
+# The reverse proxy of docs/nginx/antrean.conf: `nginx -t` and devices through it over TLS.
+need_debian /usr/sbin/nginx nginx
+need_debian openssl openssl
 ensure_venv dev
 start_test_postgres
 echo "==> ruff"

@@ -17,9 +17,11 @@ from server.config import ServerSettings
 from server.notifier.worker import Notifier
 from server.operations import EventBus, Operations, utc_now
 from server.realtime import endpoint
+from server.realtime.asgi import SocketFirst
 from server.realtime.hub import Tee
 from server.realtime.service import Realtime, make_fanout
 from server.store.database import Database
+from server.threads import connections_needed, size_thread_pools
 from server.web import pages, signin
 from server.web.admin import routes as admin_pages
 from server.web.citizen import routes as citizen
@@ -40,7 +42,10 @@ def create_app(
     bus: EventBus | None = None,
 ) -> FastAPI:
     settings = settings or ServerSettings.load()
-    db = Database(settings.database)
+    db = Database(
+        settings.database,
+        pool_size=connections_needed(settings.command_threads, settings.background_threads),
+    )
     hub, fanout = make_fanout(settings, db)
     operations = Operations(db, None, clock, settings.request_log_hours)
     realtime = Realtime(settings, operations, hub, fanout)
@@ -53,6 +58,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, READY and the watchdog's pings: see server/supervision.py.
+        size_thread_pools(settings.command_threads, settings.background_threads)
         async with supervisor.running():
             await realtime.start()
             await ticket_watch.start()
@@ -65,7 +71,7 @@ def create_app(
                 await realtime.stop()
                 db.dispose()
 
-    app = FastAPI(
+    app = SocketFirst(
         title="antrean",
         version=__version__,
         description="Queue engine for Indonesian public-service offices.",
@@ -105,7 +111,7 @@ def create_app(
     app.include_router(tv.router)
     app.include_router(tv.api, prefix=API_PREFIX)
     app.mount("/tv/static", tv.static, name="tv-static")
-    app.include_router(endpoint.router)
+    endpoint.install(app, realtime)
     app.include_router(healthz.router)
 
     return app

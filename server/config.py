@@ -54,6 +54,12 @@ class ServerSettings(ProgramSettings):
         default=48, gt=0, description="how long request ids are remembered for retries"
     )
     log_level: LogLevel = "info"
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="addresses of reverse proxies (comma-separated, or *) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed: the client's address for "
+        "sign-in throttling and logs, https for secure cookies",
+    )
     fanout: Literal["auto", "memory", "postgres"] = Field(
         default="auto",
         description=(
@@ -61,6 +67,17 @@ class ServerSettings(ProgramSettings):
             "(LISTEN/NOTIFY, for several processes on one PostgreSQL); 'auto' picks "
             "postgres when the database is PostgreSQL"
         ),
+    )
+    command_threads: int = Field(
+        default=16, ge=1, le=256,
+        description="threads that run commands, REST requests and socket hellos; each "
+        "holds one database connection at a time",
+    )
+    background_threads: int = Field(
+        default=4, ge=1, le=64,
+        description="threads for the sockets' snapshot reads, token checks and health "
+        "writes, and the live pages', dashboards' and texts' reads; the database pool is "
+        "command_threads + background_threads",
     )
     ws_max_frame_bytes: int = Field(
         default=MAX_FRAME_BYTES, ge=1024, description="largest frame a device may send"
@@ -82,7 +99,13 @@ class ServerSettings(ProgramSettings):
     )
     ws_refresh_seconds: float = Field(
         default=60, ge=0,
-        description="every socket gets a fresh snapshot this often (0: never)",
+        description="every socket gets a fresh snapshot this often (0: never), one read "
+        "per office for all its sockets",
+    )
+    ws_refresh_reads_per_second: float = Field(
+        default=10, gt=0,
+        description="at most this many offices' snapshots read per second for the refresh: "
+        "with more offices than ws_refresh_seconds × this, a round takes longer instead",
     )
     ws_max_message_bytes: int = Field(
         default=2 * MAX_FRAME_BYTES, ge=1024,
@@ -130,8 +153,20 @@ class ServerSettings(ProgramSettings):
         return self
 
     def uvicorn_options(self) -> dict[str, Any]:
-        """What uvicorn needs besides host and port: the log level and the socket's limits."""
-        return {"log_level": self.log_level, "ws_max_size": self.ws_max_message_bytes}
+        """What uvicorn needs besides host and port: the log level, the socket's limits,
+        and the websocket protocol that holds least per idle connection."""
+        from server.realtime.connection import protocol_class
+
+        return {
+            "log_level": self.log_level,
+            "ws_max_size": self.ws_max_message_bytes,
+            "ws": protocol_class(),
+            # Frames are a few hundred bytes on an office's network; compression would
+            # keep zlib state in every browser's socket and compress each frame per socket.
+            "ws_per_message_deflate": False,
+            "proxy_headers": True,
+            "forwarded_allow_ips": self.trusted_proxies,
+        }
 
     clock_check: bool = Field(
         default=True,

@@ -26,13 +26,14 @@ from antrean.protocol import (
     TransferCommand,
 )
 from antrean.vocabulary import Channel, DeviceKind
+from server.auth import caller_for_token
 from server.engine import commands as engine
 from server.engine.clock import local_time
 from server.engine.errors import QueueError
 from server.engine.model import Ticket
 from server.engine.views import SiteIndex, WaitEstimator, event_view, make_ticket_view
 from server.permissions import Action, Caller, authorize
-from server.store import requests
+from server.store import notifications, requests
 from server.store.database import Database
 from server.store.errors import StorageUnavailable, TransientConflict
 from server.store.unit_of_work import UnitOfWork
@@ -57,6 +58,14 @@ class CommandWatch(Protocol):
     def finished(self, command: str, result: str, seconds: float) -> None: ...
 
 
+class Announcer(Protocol):
+    """Tells other server processes about a command's events, inside its transaction."""
+
+    def notices(self, events: list[EventView]) -> list[tuple[str, str]]:
+        """(channel, payload) pairs for PostgreSQL's NOTIFY, sent at commit or never."""
+        ...
+
+
 class NoBus:
     def publish(self, events: list[EventView]) -> None:
         pass
@@ -71,6 +80,8 @@ class Outcome:
 
 
 Work = Callable[[UnitOfWork, datetime], Outcome]
+CallerWork = Callable[[UnitOfWork, datetime, Caller], Outcome]
+Identify = Callable[[UnitOfWork, datetime], Caller]
 
 
 class Operations:
@@ -86,6 +97,7 @@ class Operations:
         self.clock = clock
         self.request_log_age = timedelta(hours=request_log_hours)
         self.watches: list[CommandWatch] = []
+        self.announcer: Announcer | None = None
 
     def run(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
         """Run `work` in one write transaction; a repeated request id replays its answer.
@@ -93,28 +105,36 @@ class Operations:
         A deadlock or serialisation failure between two writers rolled back
         everything, so the command is simply run again.
         """
+        return self._run(lambda _unit, _now: caller, request_id, lambda u, n, _c: work(u, n))
+
+    def _run(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
-                return self._run_once(caller, request_id, work)
+                return self._run_once(identify, request_id, work)
             except TransientConflict:
                 if attempt == TRANSIENT_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
-    def _run_once(self, caller: Caller, request_id: str | None, work: Work) -> Outcome:
+    def _run_once(self, identify: Identify, request_id: str | None, work: CallerWork) -> Outcome:
         with self.db.writing() as unit:
             now = self.clock()
+            caller = identify(unit, now)
             record_id = None
             if request_id is not None:
                 claim = self._claim_request(unit, caller, request_id, now)
                 if isinstance(claim, Outcome):
                     return claim
                 record_id = claim
-            outcome = work(unit, now)
+            outcome = work(unit, now, caller)
             if record_id is not None:
                 requests.answer(unit, record_id, outcome.status, outcome.body or {})
             site_codes = {e.site_id: unit.site_by_id(e.site_id).code for e in unit.appended}
             events = [event_view(site_codes[e.site_id], e) for e in unit.appended]
+            if events and self.announcer is not None:
+                # With the commit, in its round trip; PostgreSQL delivers it at commit.
+                for channel, payload in self.announcer.notices(events):
+                    notifications.announce(unit, channel, payload)
         if events:
             self.bus.publish(events)
         return outcome
@@ -136,19 +156,37 @@ class Operations:
         with self.db.writing() as unit:
             return requests.forget_before(unit, self.clock() - self.request_log_age)
 
-    def execute(self, caller: Caller, command: Command, request_id: str | None = None) -> Outcome:
-        """Check permission and carry out one command from the wire contract."""
-        handler = _HANDLERS[type(command)]
+    def execute(
+        self, caller: Caller | str, command: Command, request_id: str | None = None
+    ) -> Outcome:
+        """Check permission and carry out one command from the wire contract.
 
-        def work(repo: UnitOfWork, now: datetime) -> Outcome:
+        `caller` is who sends it, or the bearer token they sent: then who that is
+        is read inside the command's own transaction (a REST request costs no
+        transaction, connection or thread of its own to find out).
+        """
+        handler = _HANDLERS[type(command)]
+        identify: Identify
+        if isinstance(caller, str):
+            token = caller
+
+            def identify(unit: UnitOfWork, now: datetime) -> Caller:
+                return caller_for_token(unit, token, now)
+        else:
+            known = caller
+
+            def identify(unit: UnitOfWork, now: datetime) -> Caller:
+                return known
+
+        def work(repo: UnitOfWork, now: datetime, who: Caller) -> Outcome:
             for watch in self.watches:
                 watch.check(now)
-            return handler(repo, now, caller, command)
+            return handler(repo, now, who, command)
 
         started = time.perf_counter()
         result = "error"
         try:
-            outcome = self.run(caller, request_id, work)
+            outcome = self._run(identify, request_id, work)
             result = "ok" if outcome.status != 204 else "nothing"
             return outcome
         except QueueError as refusal:

@@ -16,7 +16,9 @@ from server.permissions import Caller
 bearer = HTTPBearer(auto_error=False, description="A user's or a device's token")
 
 
-def get_operations(request: Request) -> Operations:
+# No I/O in these two: `async def`, because FastAPI runs a plain `def` dependency in its
+# thread pool, a thread hop per request for nothing.
+async def get_operations(request: Request) -> Operations:
     operations: Operations = request.app.state.operations
     return operations
 
@@ -24,7 +26,7 @@ def get_operations(request: Request) -> Operations:
 OperationsDep = Annotated[Operations, Depends(get_operations)]
 
 
-def get_now(operations: OperationsDep) -> datetime:
+async def get_now(operations: OperationsDep) -> datetime:
     return operations.clock()
 
 
@@ -42,3 +44,16 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The bearer token as sent, for a command: who it belongs to is read inside the
+    command's own transaction (`Operations.execute`), on its connection and thread."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise QueueError("not_authenticated")
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(get_token)]

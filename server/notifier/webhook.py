@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -22,6 +23,8 @@ from antrean import __version__
 
 # A gateway answering these may take the same text later; any other 4xx never will.
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
+# Any run of digits long enough to be a phone number, however it is spaced.
+_NUMBER_LIKE = re.compile(r"\+?\d(?:[\s.\-()]*\d){7,}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ async def post(
         return Answer(Outcome.RETRY, f"{type(error).__name__}: {error}"[:200])
     if 200 <= answer.status_code < 300:
         return Answer(Outcome.SENT, str(answer.status_code))
-    detail = f"HTTP {answer.status_code}: {answer.text[:150]}"
+    # Kept with the notice and logged: never with the number a gateway may repeat back.
+    detail = _NUMBER_LIKE.sub("…", f"HTTP {answer.status_code}: {answer.text[:150]}")
     if answer.status_code >= 500 or answer.status_code in RETRY_STATUSES:
         return Answer(Outcome.RETRY, detail)
     return Answer(Outcome.REFUSED, detail)

@@ -25,6 +25,8 @@ import httpx
 from antrean.tasks import cancel_and_wait
 from antrean.vocabulary import TicketStatus
 from server.config import ServerSettings
+from server.engine.clock import local_day
+from server.engine.model import Site, Ticket
 from server.engine.views import SiteIndex, WaitEstimator
 from server.notifier import webhook
 from server.notifier.webhook import Answer, Outcome, Text
@@ -41,6 +43,7 @@ CLAIM_LIMIT = 20
 """Texts taken from the store at once; they are posted together."""
 STALE_GRACE = timedelta(seconds=30)
 """A claim older than the POST timeout plus this belongs to a process that died."""
+LEFT_THE_LINE = "the ticket left the line"
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,35 @@ class Notifier:
     # Life.
 
     async def start(self) -> None:
-        if self.enabled and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="notifier")
+        if self._task is None:
+            # Without a gateway the office sends no texts: the numbers given for them go.
+            work = self._run() if self.enabled else self._forget_open()
+            self._task = asyncio.create_task(work, name="notifier")
+
+    async def _forget_open(self) -> None:
+        """Erase the numbers still owed a text, once the store lets us: the server
+        starts whether or not its database is reachable, migrated or writable."""
+        while True:
+            try:
+                forgotten = await asyncio.to_thread(self._end_open)
+            except Exception as error:
+                log.warning("the texts still owed are not erased yet (%s); trying again "
+                            "shortly", type(error).__name__)
+                await asyncio.sleep(SCAN_SECONDS)
+                continue
+            if forgotten:
+                log.warning(
+                    "%d text(s) asked for will not be sent (no notify_webhook_url): "
+                    "their numbers are erased", forgotten,
+                )
+            return
+
+    def _end_open(self) -> int:
+        with self.db.reading() as work:
+            if not notices.any_open(work):
+                return 0  # nothing to write, on a read-only card too
+        with self.db.writing() as work:
+            return notices.end_open(work, self.clock(), "the office sends no texts")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -188,9 +218,10 @@ class Notifier:
             verdicts = []
             for notice in asked:
                 ticket = work.ticket(notice.ticket_id)
-                if ticket is None or ticket.status != TicketStatus.WAITING:
+                if not still_waiting(ticket, site, now):
                     verdicts.append(Verdict(notice, NoticeState.DROPPED))
                     continue
+                assert ticket is not None
                 distance = index.services[ticket.service_id].notify_ahead
                 if distance is None:
                     continue
@@ -202,13 +233,15 @@ class Notifier:
             return
         with self.db.writing() as work:
             for verdict in verdicts:
-                current = notices.of_ticket(work, verdict.notice.ticket_id)
+                # Locked: another process that read it as waiting too decides after this
+                # commit, and sees it due (or sending) instead of making it due again.
+                current = notices.of_ticket(work, verdict.notice.ticket_id, lock=True)
                 if current is None or current.state != NoticeState.WAITING:
                     continue  # another process or the citizen got there first
                 if verdict.state == NoticeState.DUE:
                     notices.make_due(work, current, verdict.people_ahead, now)
                 else:
-                    notices.end(work, current, NoticeState.DROPPED, now, "the ticket left the line")
+                    notices.end(work, current, NoticeState.DROPPED, now, LEFT_THE_LINE)
 
     # Sending.
 
@@ -243,10 +276,11 @@ class Notifier:
         with self.db.writing() as work:
             for notice in notices.claim_due(work, now, CLAIM_LIMIT):
                 ticket = work.ticket(notice.ticket_id)
-                if ticket is None or ticket.status != TicketStatus.WAITING or not notice.phone:
-                    notices.end(work, notice, NoticeState.DROPPED, now, "the ticket left the line")
+                site = work.site_by_id(notice.site_id)
+                if not still_waiting(ticket, site, now) or not notice.phone:
+                    notices.end(work, notice, NoticeState.DROPPED, now, LEFT_THE_LINE)
                     continue
-                site = work.site_by_id(ticket.site_id)
+                assert ticket is not None
                 service = work.service(ticket.service_id)
                 ahead = notice.people_ahead or 0
                 link = (
@@ -309,6 +343,16 @@ class Notifier:
         first = self.settings.notify_retry_seconds
         seconds = min(self.settings.notify_retry_max_seconds, first * 2 ** (attempts - 1))
         return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def still_waiting(ticket: Ticket | None, site: Site, now: datetime) -> bool:
+    """Waiting in today's line. A ticket of an earlier day may still read `waiting` until
+    the office's next command expires it; its text, and the number, are over all the same."""
+    return (
+        ticket is not None
+        and ticket.status == TicketStatus.WAITING
+        and ticket.local_day == local_day(site, now)
+    )
 
 
 def ahead_words(ahead: int) -> str:

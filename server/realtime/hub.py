@@ -5,17 +5,24 @@ whatever order the scheduler lets them, and events written elsewhere (another
 process with no shared bus, the command line) never come here at all. So the
 hub delivers each site's events strictly in `seq` order: an early arrival waits
 a moment for the ones before it, and a gap that stays open is filled from the
-database. Each event is serialised once and the same text goes to every socket.
+database.
+
+Each event becomes its socket frame once, where it enters the hub: in the
+command's own thread for this process's events (off the event loop), from the
+notice's JSON for another process's (no model to validate and dump again). The
+same text then goes to every socket of the office.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from antrean.messages import EventMessage
 from antrean.protocol import EventView
@@ -29,6 +36,28 @@ EventLoader = Callable[[str, int, int], list[EventView]]
 REORDER_WAIT = 0.05
 MAX_HELD = 1000
 FILL_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Framed:
+    """An event ready to send: its office, its place, and the whole socket frame."""
+
+    site: str
+    seq: int
+    frame: str
+
+    @classmethod
+    def of(cls, event: EventView) -> Framed:
+        return cls(event.site, event.seq, EventMessage(event=event).model_dump_json())
+
+    @classmethod
+    def from_json(cls, event: Mapping[str, Any]) -> Framed:
+        """From an event as another server process sent it (already its JSON form)."""
+        site, seq = event["site"], event["seq"]
+        if not isinstance(site, str) or type(seq) is not int:
+            raise ValueError("an event needs a site and a seq")
+        body = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+        return cls(site, seq, f'{{"type":"event","event":{body}}}')
 
 
 class Subscriber(Protocol):
@@ -51,7 +80,7 @@ class Hub:
         self._loop_thread: int | None = None
         self._subscribers: dict[str, dict[Subscriber, None]] = {}
         self._last: dict[str, int] = {}
-        self._held: dict[str, dict[int, EventView]] = {}
+        self._held: dict[str, dict[int, Framed]] = {}
         self._wanted: dict[str, int] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._filling: set[str] = set()
@@ -78,12 +107,13 @@ class Hub:
         loop = self._loop
         if loop is None or not events:
             return
+        framed = [Framed.of(event) for event in events]  # in the caller's thread
         if threading.get_ident() == self._loop_thread:
-            self.accept(events)
+            self.accept(framed)
             return
         # RuntimeError: the loop closed under us; the server is stopping and nobody listens.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self.accept, list(events))
+            loop.call_soon_threadsafe(self.accept, framed)
 
     def committed(self, site: str, seq: int) -> None:
         """`seq` is committed at `site` but its event did not come with the news: fetch it."""
@@ -128,13 +158,13 @@ class Hub:
         """The last seq handed to subscribers of `site` (None: nothing yet)."""
         return self._last.get(site)
 
-    def accept(self, events: Iterable[EventView]) -> None:
+    def accept(self, events: Iterable[Framed]) -> None:
         for event in sorted(events, key=lambda e: (e.site, e.seq)):
             self._take(event)
 
     # Ordering.
 
-    def _take(self, event: EventView) -> None:
+    def _take(self, event: Framed) -> None:
         site = event.site
         last = self._last.get(site)
         if last is not None and event.seq <= last:
@@ -169,16 +199,16 @@ class Hub:
             if timer is not None:
                 timer.cancel()
 
-    def _deliver(self, event: EventView) -> None:
+    def _deliver(self, event: Framed) -> None:
         self._last[event.site] = event.seq
         self.delivered += 1
         subscribers = self._subscribers.get(event.site)
         if not subscribers:
             return
-        frame = EventMessage(event=event).model_dump_json()
+        seq, frame = event.seq, event.frame
         for subscriber in list(subscribers):
             try:
-                subscriber.deliver(event.seq, frame)
+                subscriber.deliver(seq, frame)
             except Exception:
                 log.exception("a subscriber failed to take an event")
 
@@ -213,7 +243,7 @@ class Hub:
         assert self._loader is not None
         after = self._last[site]
         try:
-            events = await asyncio.to_thread(self._loader, site, after, FILL_BATCH)
+            events = await asyncio.to_thread(self._load, site, after)
         except Exception:
             log.exception("could not read missed events of %s from the database", site)
             events = []
@@ -229,6 +259,10 @@ class Hub:
             # sockets see the gap and ask for a fresh snapshot.
             self._skip_gap(site)
         self._wanted.pop(site, None)
+
+    def _load(self, site: str, after: int) -> list[Framed]:
+        assert self._loader is not None
+        return [Framed.of(event) for event in self._loader(site, after, FILL_BATCH)]
 
     def _skip_gap(self, site: str) -> None:
         held = self._held.get(site)

@@ -1,8 +1,10 @@
 """Sharing events between server processes (or hosts) through PostgreSQL LISTEN/NOTIFY.
 
-Each process publishes its own events to its own sockets at once, then sends
-them as a NOTIFY; the others hear it and hand the events to their hub, which
-puts them in `seq` order (the NOTIFYs of two processes can cross) and fills any
+Each command sends its events as a NOTIFY inside its own transaction
+(`server.operations.Announcer`): PostgreSQL delivers it when the command
+commits, never if it rolls back, and in commit order. The process that ran the
+command hands them to its own sockets after the commit; the others hear the
+NOTIFY and hand the events to their hub, which keeps `seq` order and fills any
 gap from the database. An event too big for one NOTIFY travels as its site and
 `seq` only, and the listeners read it from the events table. After the
 listening connection drops, the hub looks in the database for what it missed.
@@ -22,15 +24,13 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from antrean.protocol import EventView
 from antrean.tasks import cancel_and_wait
 from server.auth import ACCESS_CHANNEL
-from server.realtime.hub import Hub
+from server.realtime.hub import Framed, Hub
 from server.store.database import Database
-from server.store.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +63,17 @@ class PostgresFanout:
         self.listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    # Announcer: inside a command's transaction, so PostgreSQL delivers the notice when,
+    # and only if, the command commits, and in commit order (an office's events in seq order).
+
+    def notices(self, events: list[EventView]) -> list[tuple[str, str]]:
+        return [(self.channel, payload) for payload in self.payloads(events)]
+
     # EventBus: called from a command's thread after its commit.
 
     def publish(self, events: list[EventView]) -> None:
+        """This process's own sockets; the others heard the NOTIFY sent at commit."""
         self.hub.publish(events)
-        try:
-            notify(self.db, self.channel, self.payloads(events))
-        except Exception:
-            # Committed already: other processes will find it in the database
-            # when their hub next sees a gap or reconnects.
-            log.exception("could not announce %d events to other processes", len(events))
 
     def payloads(self, events: list[EventView]) -> list[str]:
         bodies = [event.model_dump_json() for event in events]
@@ -135,10 +136,10 @@ class PostgresFanout:
             if message.get("origin") == self.origin:
                 return  # our own, delivered here already
             if "events" in message:
-                self.hub.accept(EventView.model_validate(e) for e in message["events"])
+                self.hub.accept([Framed.from_json(event) for event in message["events"]])
             else:
                 self.hub.committed(str(message["site"]), int(message["seq"]))
-        except (ValueError, KeyError, TypeError, ValidationError) as error:
+        except (ValueError, KeyError, TypeError) as error:
             log.warning("unreadable event notice: %s", error)
 
     def access_notice(self, payload: str) -> None:

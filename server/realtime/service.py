@@ -30,6 +30,7 @@ from server.store.database import Database
 log = logging.getLogger(__name__)
 
 BUSY_LOG_EVERY = 10.0
+REFRESH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,18 @@ class Realtime:
         self.busy_refusals = 0
         self._busy_logged_at: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._checks: set[asyncio.Task[None]] = set()
+        self.refresh_rounds = 0
+        self.refresh_reads = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The event loop it runs on (for work handed over from other threads)."""
         self.presence_listeners: list[Callable[[str], None]] = []
         """Told the office's code when one of its devices connects, leaves or reports."""
         if fanout is not None:
             fanout.on_revoked = self.device_revoked
             fanout.on_listening = self._check_access_soon
+            operations.announcer = fanout
 
     @property
     def bus(self) -> EventBus:
@@ -104,6 +109,13 @@ class Realtime:
             key=lambda c: (c.site, c.label),
         )
 
+    def devices_at(self, site: str) -> frozenset[int]:
+        """The devices of an office connected to this process (its sockets only)."""
+        return frozenset(
+            s.device_id for s in self.hub.subscribers(site)
+            if isinstance(s, DeviceSession) and s.device_id is not None and not s.ending
+        )
+
     def presence_changed(self, site: str) -> None:
         for listener in list(self.presence_listeners):
             try:
@@ -123,7 +135,7 @@ class Realtime:
             )
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         if self.settings.quiet_gc:
             quiet_collector()
@@ -141,7 +153,7 @@ class Realtime:
             self._tasks.append(asyncio.create_task(self._watch_access(), name="access watch"))
 
     async def stop(self) -> None:
-        self._loop = None
+        self.loop = None
         await cancel_and_wait(*self._tasks, *self._checks)
         self._tasks.clear()
         if self.fanout is not None:
@@ -163,20 +175,65 @@ class Realtime:
 
     async def _refresh(self) -> None:
         """Now and then every socket gets a fresh snapshot (opening hours, waits, the clock),
-        and sockets whose token was revoked meanwhile are closed."""
+        and the open sockets' tokens are checked once more, in case a notice was lost.
+
+        The work is spread out, one office at a time, so a round is never a burst:
+        one token query for the whole process, then one snapshot read per office,
+        shared by all its sockets; at most `ws_refresh_reads_per_second` of them,
+        so a city of thousands of offices takes longer rounds rather than more CPU.
+        """
         period = self.settings.ws_refresh_seconds
+        # Processes started together should not refresh together.
+        await asyncio.sleep(period * random.uniform(0.1, 1.0))
         while True:
-            await asyncio.sleep(period * random.uniform(0.9, 1.1))
+            started = asyncio.get_running_loop().time()
             try:
-                await self.refresh_all()
+                await self.refresh_round(pace=period)
             except Exception:
                 log.exception("refreshing the sockets failed")
+            spent = asyncio.get_running_loop().time() - started
+            await asyncio.sleep(max(0.0, period * random.uniform(0.9, 1.1) - spent))
+
+    async def refresh_round(self, pace: float = 0.0) -> None:
+        """Check every token (one query), then send each office's sockets one fresh
+        snapshot; with `pace`, the offices are spread over that many seconds (or more,
+        at the most reads per second allowed)."""
+        await self.check_access()
+        # The offices with device sockets here (the hub also serves live pages and texts).
+        sites = list(dict.fromkeys(s.site for s in self.sessions if s.site is not None))
+        gap = 0.0
+        if pace and sites:
+            gap = max(pace / len(sites), 1 / self.settings.ws_refresh_reads_per_second)
+        for site in sites:
+            await self.refresh_site(site)
+            self.refresh_reads += 1
+            if gap:
+                await asyncio.sleep(gap)
+        self.refresh_rounds += 1
+
+    async def refresh_site(self, site: str) -> None:
+        """One snapshot read for the office, the same frame to every socket watching it."""
+        for _ in range(REFRESH_ATTEMPTS):
+            shared = await self.snapshots.fresh(site)
+            last = self.hub.last_seq(site)
+            if last is not None and last > shared.seq:
+                # An event newer than the read has gone out already: a socket that
+                # took it must not step back. Read again.
+                continue
+            if not self.snapshots.current(site, shared):
+                continue  # the office's set-up changed during the read
+            frame = shared.frame("refresh")
+            for subscriber in self.hub.subscribers(site):
+                if isinstance(subscriber, DeviceSession):
+                    subscriber.refreshed(shared.seq, frame)
+            return
+        log.info("office %s too busy to refresh this round; its sockets get deltas", site)
 
     def office_changed(self, site: str) -> None:
         """An office's set-up changed: every socket of that office gets a fresh snapshot
         (a new service on the kiosk, a retired counter gone from the wall) at once.
         Called from any thread (a page's change runs in a worker thread)."""
-        loop = self._loop
+        loop = self.loop
         if loop is None:
             return
         if threading.get_ident() == self._loop_thread:
@@ -186,10 +243,12 @@ class Realtime:
                 loop.call_soon_threadsafe(self._refresh_office, site)
 
     def _refresh_office(self, site: str) -> None:
+        """One read for the office (the first socket's writer starts it, the others share
+        it), the same frame to all; nothing read before the change goes out after it."""
         self.snapshots.forget(site)
-        for session in self.sessions:
-            if session.site == site and not session.ending:
-                session.outbox.want_snapshot("refresh")
+        for subscriber in self.hub.subscribers(site):
+            if isinstance(subscriber, DeviceSession) and not subscriber.ending:
+                subscriber.outbox.want_snapshot("refresh", replacing=True)
 
     async def _watch_offices(self) -> None:
         """Follow the audit log: each change to an office's set-up, wherever it was
@@ -214,10 +273,6 @@ class Realtime:
                     log.warning("cannot look for office changes yet", exc_info=True)
                 failing = True
             await asyncio.sleep(self.settings.office_watch_seconds)
-
-    async def refresh_all(self) -> None:
-        for session in await self.check_access():
-            session.outbox.want_snapshot("refresh")
 
     async def check_access(self) -> list[DeviceSession]:
         """Close the sockets whose token no longer works; returns the others."""

@@ -1,9 +1,11 @@
 """One device's connection: hello, then snapshot and deltas out, commands in.
 
-Two tasks share the socket. The reader takes the device's frames one at a
-time (so a device's commands run in the order it sent them) and puts answers
-in the outbox; the writer is the only one that sends. A frame that cannot be
-read gets an error naming the problem and the connection goes on.
+The connection's own task reads: it takes the device's frames one at a time
+(so a device's commands run in the order it sent them) and puts answers in the
+outbox. A writer task, started when something is put in the outbox and ended
+when it is empty, is the only one that sends; an idle screen has no writer. A
+frame that cannot be read gets an error naming the problem and the connection
+goes on.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from antrean import __version__
 from antrean.messages import (
@@ -40,8 +41,9 @@ from antrean.messages import (
 )
 from server.engine.errors import QueueError
 from server.permissions import Caller
+from server.realtime.asgi import AsgiSocket, Disconnected
 from server.realtime.frames import read_frame, read_hello
-from server.realtime.outbox import Close, Delta, Outbox, SnapshotWanted
+from server.realtime.outbox import Close, Delta, Outbox, SnapshotReady, SnapshotWanted
 from server.realtime.reads import SiteRequired, authenticate
 
 if TYPE_CHECKING:
@@ -58,17 +60,25 @@ CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class DeviceSession:
-    def __init__(self, websocket: WebSocket, realtime: Realtime) -> None:
-        self.websocket = websocket
+    __slots__ = (
+        "__weakref__", "_dropped", "_floor", "_reader", "_writer", "caller", "connected_at",
+        "ending", "outbox", "realtime", "sending_since", "settings", "site", "socket", "token",
+        "version",
+    )
+
+    def __init__(self, socket: AsgiSocket, realtime: Realtime) -> None:
+        self.socket = socket
         self.realtime = realtime
         self.settings = realtime.settings
-        self.outbox = Outbox(self.settings.ws_outbox_limit, ANSWER_LIMIT)
+        self.outbox = Outbox(self.settings.ws_outbox_limit, ANSWER_LIMIT, self._start_writer)
         self.caller: Caller | None = None
         self.site: str | None = None
         self.token: str | None = None
         self.version: str | None = None
         self._floor: int | None = None  # seq of the last snapshot or delta sent
+        self._reader: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._dropped = False
         self.sending_since: float | None = None
         self.connected_at: datetime | None = None
         self.ending = False
@@ -83,6 +93,10 @@ class DeviceSession:
     def deliver(self, seq: int, frame: str) -> None:
         self.outbox.put_delta(seq, frame)
 
+    def refreshed(self, seq: int, frame: str) -> None:
+        """The office's fresh snapshot, read once for all its sockets."""
+        self.outbox.put_snapshot(seq, frame)
+
     # Life.
 
     async def run(self) -> None:
@@ -94,10 +108,10 @@ class DeviceSession:
             return
         realtime.awaiting_hello += 1
         try:
-            await self.websocket.accept()
+            await self.socket.accept()
             if not await self._greet():
                 return
-        except WebSocketDisconnect:
+        except Disconnected:
             return
         finally:
             realtime.awaiting_hello -= 1
@@ -105,23 +119,26 @@ class DeviceSession:
         hub = self.realtime.hub
         hub.subscribe(self.site, self)  # before the snapshot is read: see Snapshots
         self.realtime.sessions.add(self)
+        self._reader = asyncio.current_task()
         self._presence()
         self.outbox.want_snapshot("hello")
-        reader = asyncio.create_task(self._read())
-        writer = self._writer = asyncio.create_task(self._write())
         try:
-            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("device socket failed", exc_info=task.exception())
+            await self._read()
+        except asyncio.CancelledError:
+            if not self._dropped:
+                raise
+            # Closed, gone or dropped: returning lets the server close the connection.
+        except Exception:
+            log.exception("device socket of %s failed", self.who())
         finally:
             hub.unsubscribe(self.site, self)
             self.realtime.sessions.discard(self)
+            self._seen()  # before the dashboards note the leaving: see dashboard/view.py
             self._presence()
-            self._seen()
-            for task in (reader, writer):
-                task.cancel()
-            await asyncio.gather(reader, writer, return_exceptions=True)
+            writer, self._writer = self._writer, None
+            if writer is not None and not writer.done():
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)
 
     def end(self, refused: Refused, close_code: int) -> None:
         """Say why, then close, after whatever is already waiting (a revoked token)."""
@@ -135,21 +152,21 @@ class DeviceSession:
         """Busy: accept only to say so; the device tries again shortly, as after any loss."""
         self.realtime.turned_away()
         with contextlib.suppress(Exception):
-            await self.websocket.accept()
+            await self.socket.accept()
             await self.refuse(protocol_refusal("server_busy"), CLOSE_TRY_AGAIN_LATER)
 
     async def refuse(self, refused: Refused, close_code: int) -> None:
         """Say why, then close; before the writer runs (at hello)."""
         with contextlib.suppress(Exception):
-            await self.websocket.send_text(refused.model_dump_json())
-            await self.websocket.close(close_code, reason=refused.code[:100])
+            await self.socket.send_text(refused.model_dump_json())
+            await self.socket.close(close_code, reason=refused.code[:100])
 
     # Hello.
 
     async def _greet(self) -> bool:
         try:
             async with asyncio.timeout(self.settings.ws_hello_timeout):
-                message = await self.websocket.receive()
+                message = await self.socket.receive()
         except TimeoutError:
             await self.refuse(protocol_refusal("hello_timeout"), CLOSE_BAD_HELLO)
             return False
@@ -159,7 +176,7 @@ class DeviceSession:
         if isinstance(hello, Refused):
             await self.refuse(hello, CLOSE_FOR_REFUSAL.get(hello.code, CLOSE_BAD_HELLO))
             return False
-        token = hello.token or _bearer(self.websocket)
+        token = hello.token or _bearer(self.socket)
         if not token:
             refused = refusal_message(QueueError("not_authenticated"))
             await self.refuse(refused, CLOSE_NOT_AUTHENTICATED)
@@ -179,8 +196,9 @@ class DeviceSession:
         except Exception:
             log.exception("could not check a device's token")
             with contextlib.suppress(Exception):
-                await self.websocket.close(CLOSE_INTERNAL_ERROR)
+                await self.socket.close(CLOSE_INTERNAL_ERROR)
             return False
+        self.socket.forget_handshake()
         self.caller, self.site, self.token, self.version = caller, site, token, hello.version
         self.connected_at = self.realtime.now()
         self._seen()
@@ -194,7 +212,7 @@ class DeviceSession:
                 counters=sorted(caller.counters),
             ),
         )
-        await self.websocket.send_text(welcome.model_dump_json())
+        await self.socket.send_text(welcome.model_dump_json())
         return True
 
     # Reading.
@@ -206,7 +224,7 @@ class DeviceSession:
             # that reads keeps going at the pace it reads; one that does not stalls the
             # writer, and the watchdog ends it.
             await self.outbox.room()
-            message = await self.websocket.receive()
+            message = await self.socket.receive()
             if message["type"] == "websocket.disconnect":
                 return
             frame = read_frame(message.get("text"), limit)
@@ -251,15 +269,34 @@ class DeviceSession:
 
     # Writing.
 
+    def _start_writer(self) -> None:
+        if self._writer is None and self._reader is not None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+            self._writer.add_done_callback(self._writer_done)
+
+    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+        if not writer.cancelled() and writer.exception() is not None:
+            log.error("device socket of %s failed", self.who(), exc_info=writer.exception())
+            self._finish()
+
     async def _write(self) -> None:
         # A stalled send is noticed by Realtime's watchdog rather than a timer
         # per frame: with a thousand screens, timers would cost more than sends.
         loop = asyncio.get_running_loop()
+        outbox = self.outbox
         while True:
-            item = await self.outbox.get()
+            item = outbox.take()
+            if item is None:
+                self._writer = None  # whatever comes next starts a new writer
+                return
             if isinstance(item, Delta):
                 if self._floor is None or item.seq <= self._floor:
                     continue  # before the first snapshot, or already in it
+                self._floor = item.seq
+                frame = item.frame
+            elif isinstance(item, SnapshotReady):
+                if self._floor is None or item.seq < self._floor:
+                    continue  # a fresher snapshot went out already
                 self._floor = item.seq
                 frame = item.frame
             elif isinstance(item, SnapshotWanted):
@@ -270,16 +307,19 @@ class DeviceSession:
                 del shared
             elif isinstance(item, Close):
                 with contextlib.suppress(Exception):
-                    await self.websocket.close(item.code, reason=item.reason[:100])
+                    await self.socket.close(item.code, reason=item.reason[:100])
+                self._finish()
                 return
             else:
                 frame = item
             del item
             self.sending_since = loop.time()
             try:
-                await self.websocket.send_text(frame)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return  # gone; the reader sees the disconnect too
+                await self.socket.send_text(frame)
+            except (RuntimeError, OSError):
+                self.sending_since = None
+                self._finish()  # gone
+                return
             self.sending_since = None
             del frame  # an idle socket should not keep its last snapshot alive
 
@@ -292,6 +332,13 @@ class DeviceSession:
         log.warning("%s too slow to take a frame; dropping it", self.who())
         if self._writer is not None:
             self._writer.cancel()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Nothing more to send: stop reading too, and let the server close the connection."""
+        self._dropped = True
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            self._reader.cancel()
 
     def _seen(self) -> None:
         if self.device_id is not None:
@@ -312,6 +359,6 @@ def refusal_message(refusal: QueueError) -> Refused:
     )
 
 
-def _bearer(websocket: WebSocket) -> str | None:
-    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+def _bearer(socket: AsgiSocket) -> str | None:
+    scheme, _, credentials = socket.header("authorization").partition(" ")
     return credentials.strip() or None if scheme.lower() == "bearer" else None

@@ -67,15 +67,39 @@ class Snapshots:
             await asyncio.wait({reading})
             # As fresh as any read this caller could start, however long it took.
             if not reading.cancelled() and self._complete(site, reading.result()) and (
-                reading.result().generation == self._generation.get(site, 0)
+                self.current(site, reading.result())
             ):
+                return reading.result()
+        return await self._from_now(site)
+
+    async def fresh(self, site: str) -> SharedSnapshot:
+        """A snapshot read now (or by a read already under way), for the periodic refresh.
+
+        The office's set-up may change while it is read: check `current` before use."""
+        reading = self._reading.get(site)
+        if reading is not None:
+            await asyncio.wait({reading})
+            if not reading.cancelled() and self.current(site, reading.result()):
+                return reading.result()
+        return await self._from_now(site)
+
+    async def _from_now(self, site: str) -> SharedSnapshot:
+        """A read begun from now on: this caller's own, or one another caller has begun
+        meanwhile, which is as good. After an office change every socket of the office
+        asks at once, and they share one read rather than each making its own."""
+        while (reading := self._reading.get(site)) is not None:
+            await asyncio.wait({reading})
+            if not reading.cancelled() and self.current(site, reading.result()):
                 return reading.result()
         return await self._fresh(site)
 
+    def current(self, site: str, shared: SharedSnapshot) -> bool:
+        """Read after the office's last change of set-up (see `forget`)."""
+        return shared.generation == self._generation.get(site, 0)
+
     def _usable(self, site: str, shared: SharedSnapshot) -> bool:
         fresh = time.monotonic() - shared.made_at <= self._max_age
-        current = shared.generation == self._generation.get(site, 0)
-        return fresh and current and self._complete(site, shared)
+        return fresh and self.current(site, shared) and self._complete(site, shared)
 
     def _complete(self, site: str, shared: SharedSnapshot) -> bool:
         """Nothing handed out by the hub is newer than the snapshot."""
@@ -101,6 +125,6 @@ class Snapshots:
                 del self._reading[site]
         future.set_result(shared)
         cached = self._cache.get(site)
-        if cached is None or cached.made_at <= shared.made_at:
+        if self.current(site, shared) and (cached is None or cached.made_at <= shared.made_at):
             self._cache[site] = shared
         return shared

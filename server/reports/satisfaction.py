@@ -23,6 +23,16 @@ class ServiceIndex:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A respondent's own words, with only the day and the service: never the
+    ticket, the time or the profile, so no one can be told apart by them."""
+
+    local_day: date
+    service_code: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Satisfaction:
     site_code: str
     site_name: str
@@ -32,6 +42,8 @@ class Satisfaction:
     overall: Ikm
     services: list[ServiceIndex]
     ratings: Ratings
+    suggestions: list[Suggestion]
+    """Newest day first."""
 
 
 def of_report(work: UnitOfWork, site: Site, report: Report) -> Satisfaction:
@@ -49,9 +61,19 @@ def of_report(work: UnitOfWork, site: Site, report: Report) -> Satisfaction:
         for row in report.services
         if row.code in per_service
     ]
+    suggestions = sorted(
+        (
+            Suggestion(a.local_day, codes.get(a.service_id, "?"), a.suggestion.strip())
+            for a in answers
+            if a.suggestion and a.suggestion.strip()
+        ),
+        key=lambda s: (s.local_day, s.service_code),
+        reverse=True,
+    )
     return Satisfaction(
         site.code, site.name, report.first, report.last, report.made_at,
         ikm.compute(answers, report.total.outcomes.served), services, report.ratings,
+        suggestions,
     )
 
 

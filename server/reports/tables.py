@@ -181,3 +181,11 @@ def report_tables(report: Report, words: Callable[[str], str]) -> list[Table]:
 
 
 TABLE_NAMES: Sequence[str] = ("services", "counters", "officers", "days", "hours", "notes")
+
+
+def suggestions(result: Satisfaction) -> Table:
+    columns = _c("col_day:day", "col_code:text", "col_suggestion:text")
+    rows: list[list[Value]] = [
+        [s.local_day, s.service_code, s.text] for s in result.suggestions
+    ]
+    return Table("suggestions", columns, rows)

@@ -157,24 +157,25 @@ class Access:
         return self.expires_at is None or self.expires_at > now
 
 
-ACCESS_BATCH = 512
+ACCESS_BATCH = 8192
+"""Tokens per statement: more sockets than one process holds (and twice as many
+parameters, under SQLite's limit of 32,766)."""
 
 
 def token_access(work: UnitOfWork, token_hashes: Sequence[str]) -> dict[str, Access]:
     """Each known token (by hash) with what decides whether it works; unknown ones
-    are left out. A few statements however many tokens: checked every second."""
+    are left out. One statement for up to ACCESS_BATCH tokens: a process's periodic
+    check of its open sockets is one query, however many are open."""
     found: dict[str, Access] = {}
     for start in range(0, len(token_hashes), ACCESS_BATCH):
         batch = token_hashes[start : start + ACCESS_BATCH]
         size = statements.padded_size(len(batch))
         # Padding repeats the last hash: the same row found twice changes nothing.
         params = {f"hash_{n}": batch[min(n, len(batch) - 1)] for n in range(size)}
-        for digest, revoked_at in work.connection.rows(statements.device_access(size), params):
-            found[digest] = Access(device=True, revoked=revoked_at is not None)
-        rows = work.connection.rows(statements.user_token_access(size), params)
-        for digest, revoked, expires_at, active in rows:
+        rows = work.connection.rows(statements.token_access(size), params)
+        for digest, device, revoked, expires_at, active in rows:
             found[digest] = Access(
-                device=False, revoked=bool(revoked), expires_at=expires_at,
+                device=bool(device), revoked=bool(revoked), expires_at=expires_at,
                 user_active=bool(active),
             )
     return found

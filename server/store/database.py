@@ -24,11 +24,16 @@ from server.store.unit_of_work import UnitOfWork
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def backend_of(url: str) -> str:
+    """`sqlite` or `postgresql`, from a database URL, without connecting."""
+    return str(make_url(url).get_backend_name())
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
+        self.dialect = backend_of(url)
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -59,8 +59,11 @@ def _load(row: list[object]) -> Notice:
     return replace(notice, state=NoticeState(notice.state))
 
 
-def of_ticket(work: UnitOfWork, ticket_id: int) -> Notice | None:
-    row = work.connection.row(statements.notice_of_ticket, {"ticket_id": ticket_id})
+def of_ticket(work: UnitOfWork, ticket_id: int, lock: bool = False) -> Notice | None:
+    """`lock`: to change it, in a writing unit of work; on PostgreSQL the row is held
+    until the commit, so two server processes never both act on what they read."""
+    statement = statements.notice_of_ticket_locked if lock else statements.notice_of_ticket
+    row = work.connection.row(statement, {"ticket_id": ticket_id})
     return None if row is None else _load(row)
 
 
@@ -136,6 +139,19 @@ def end(
         values["last_error"] = error[:200]
     work.update(TICKET_NOTICES, notice.id, values)
     return replace(notice, state=state, phone=None, ended_at=now, next_try_at=None)
+
+
+def any_open(work: UnitOfWork) -> bool:
+    """Whether any notice, of any office, has not ended."""
+    return bool(work.connection.rows(statements.open_notices, {}))
+
+
+def end_open(work: UnitOfWork, now: datetime, reason: str) -> int:
+    """Drop every notice not yet ended, of every office (their numbers are erased)."""
+    rows = work.connection.rows(statements.open_notices, {})
+    for row in rows:
+        end(work, _load(row), NoticeState.DROPPED, now, reason)
+    return len(rows)
 
 
 def release_stale(work: UnitOfWork, before: datetime, now: datetime) -> int:

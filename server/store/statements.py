@@ -25,11 +25,15 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     delete,
+    false,
     func,
     literal,
+    null,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -654,32 +658,29 @@ def padded_size(count: int) -> int:
 
 
 @cache
-def device_access(count: int) -> Statement:
-    """Devices by token hash (`hash_0` … `hash_{count-1}`), whether revoked."""
-
-    def build(dialect: str) -> ClauseElement:
-        hashes = [_value(f"hash_{n}", DEVICES.c.token_hash) for n in range(count)]
-        return select(DEVICES.c.token_hash, DEVICES.c.revoked_at).where(
-            DEVICES.c.token_hash.in_(hashes)
-        )
-
-    return Statement(f"device_access_{count}", build)
-
-
-@cache
-def user_token_access(count: int) -> Statement:
-    """Users' sign-in tokens by hash, with what decides whether they still work."""
+def token_access(count: int) -> Statement:
+    """Sign-in tokens and devices by token hash (`hash_0` … `hash_{count-1}`), with what
+    decides whether each still works, in one statement: (hash, is a device, revoked,
+    expires, user active)."""
 
     def build(dialect: str) -> ClauseElement:
         tokens = USER_TOKENS
         hashes = [_value(f"hash_{n}", tokens.c.token_hash) for n in range(count)]
-        return (
-            select(tokens.c.token_hash, tokens.c.revoked, tokens.c.expires_at, USERS.c.active)
+        users = (
+            select(
+                tokens.c.token_hash, false(), tokens.c.revoked, tokens.c.expires_at,
+                USERS.c.active,
+            )
             .join(USERS, USERS.c.id == tokens.c.user_id)
             .where(tokens.c.token_hash.in_(hashes))
         )
+        devices = select(
+            DEVICES.c.token_hash, true(), DEVICES.c.revoked_at.is_not(None),
+            cast(null(), tokens.c.expires_at.type), true(),
+        ).where(DEVICES.c.token_hash.in_(hashes))
+        return union_all(users, devices)
 
-    return Statement(f"user_token_access_{count}", build)
+    return Statement(f"token_access_{count}", build)
 
 
 # --- display pairings -------------------------------------------------------------
@@ -942,6 +943,18 @@ def notice_of_ticket(dialect: str) -> ClauseElement:
 
 
 @_statement
+def notice_of_ticket_locked(dialect: str) -> ClauseElement:
+    """The notice, held until the transaction ends: another process deciding about it
+    waits, then sees what this one decided."""
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(notices.c.ticket_id == _value("ticket_id", notices.c.ticket_id))
+        .with_for_update()
+    )
+
+
+@_statement
 def notices_in_state(dialect: str) -> ClauseElement:
     notices = TICKET_NOTICES
     return (
@@ -1000,6 +1013,20 @@ def sites_with_open_notices(dialect: str) -> ClauseElement:
             )
         )
         .order_by(SITES.c.code)
+    )
+
+
+@_statement
+def open_notices(dialect: str) -> ClauseElement:
+    notices = TICKET_NOTICES
+    return (
+        select(notices)
+        .where(
+            notices.c.state.in_(
+                [literal(state, notices.c.state.type) for state in ("waiting", "due", "sending")]
+            )
+        )
+        .order_by(notices.c.id)
     )
 
 

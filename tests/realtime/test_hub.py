@@ -8,10 +8,11 @@ import random
 import threading
 from datetime import UTC, datetime
 
+from antrean.messages import EventMessage
 from antrean.protocol import EventView
 from antrean.vocabulary import EventType
-from server.realtime.hub import Hub
-from server.realtime.outbox import Delta, Outbox, SnapshotWanted
+from server.realtime.hub import Framed, Hub
+from server.realtime.outbox import Delta, Outbox, SnapshotReady, SnapshotWanted
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -125,18 +126,23 @@ def test_news_of_a_commit_without_its_event_fetches_it() -> None:
 
 def test_the_outbox_swaps_a_backlog_for_one_snapshot_and_keeps_answers() -> None:
     async def scenario() -> None:
-        box = Outbox(delta_limit=3, frame_limit=2)
+        wakes: list[int] = []
+        box = Outbox(delta_limit=3, frame_limit=2, wake=lambda: wakes.append(len(box)))
         box.put_delta(1, "d1")
         box.put_frame("answer-1")
         for seq in range(2, 6):
             box.put_delta(seq, f"d{seq}")
         box.put_delta(6, "d6")
-        items = [await box.get() for _ in range(len(box))]
+        assert wakes[:2] == [1, 2]  # told each time something is put in
+        items = [box.take() for _ in range(len(box))]
         assert items == ["answer-1", SnapshotWanted("behind"), Delta(5, "d5"), Delta(6, "d6")]
+        assert box.take() is None and len(box) == 0
         assert box.resyncs == 1
         box.want_snapshot("resync")
         box.want_snapshot("refresh")  # one waiting request covers both
-        assert [await box.get()] == [SnapshotWanted("resync")] and len(box) == 0
+        assert [box.take()] == [SnapshotWanted("resync")] and len(box) == 0
+        box.put_snapshot(9, "s9")
+        assert box.take() == SnapshotReady(9, "s9")
         box.put_frame("a")
         await asyncio.wait_for(box.room(), 1)  # one answer waits: room for another
         box.put_frame("b")
@@ -144,7 +150,7 @@ def test_the_outbox_swaps_a_backlog_for_one_snapshot_and_keeps_answers() -> None
         waiting = asyncio.ensure_future(box.room())
         await asyncio.sleep(0.05)
         assert not waiting.done()
-        assert await box.get() == "a"
+        assert box.take() == "a"
         await asyncio.wait_for(waiting, 1)
 
     asyncio.run(scenario())
@@ -168,3 +174,34 @@ def test_a_snapshot_read_sets_where_a_quiet_site_starts() -> None:
         return seen.seqs
 
     assert asyncio.run(scenario()) == [9, 10]
+
+
+def test_an_event_becomes_one_frame_for_every_socket_of_its_office() -> None:
+    class Keeper:
+        def __init__(self) -> None:
+            self.frames: list[str] = []
+
+        def deliver(self, seq: int, frame: str) -> None:
+            self.frames.append(frame)
+
+    async def scenario() -> list[Keeper]:
+        hub = Hub()
+        hub.attach()
+        keepers = [Keeper() for _ in range(5)]
+        for keeper in keepers:
+            hub.subscribe("demo", keeper)
+        await asyncio.to_thread(hub.publish, [event(1)])  # from a command's thread
+        hub.accept([Framed.from_json(json.loads(event(2).model_dump_json()))])  # a notice
+        async with asyncio.timeout(5):
+            while len(keepers[-1].frames) < 2:
+                await asyncio.sleep(0.01)
+        hub.detach()
+        return keepers
+
+    keepers = asyncio.run(scenario())
+    for n in range(2):
+        first = keepers[0].frames[n]
+        assert all(k.frames[n] is first for k in keepers)  # the same text, not equal copies
+    local, noticed = (json.loads(frame) for frame in keepers[0].frames)
+    assert local == EventMessage(event=event(1)).model_dump(mode="json")
+    assert noticed == EventMessage(event=event(2)).model_dump(mode="json")

@@ -33,7 +33,7 @@ from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD
 from server.engine import commands
 from server.engine.commands import find_site
-from server.reports import figures
+from server.reports import figures, satisfaction
 from server.store import survey
 from server.store.database import Database
 from server.store.survey import SurveyAnswers
@@ -171,6 +171,14 @@ def test_the_dashboard_warns_live(live_office: Served, tmp_path: Path) -> None:
     assert problems == []
 
 
+SUGGESTIONS = (
+    "Mohon kursi tunggu ditambah.",
+    "Petugas ramah, terima kasih.",
+    "Papan persyaratan perlu huruf lebih besar.",
+    "Tunggu > 1 jam untuk KTP, mohon loket <b>ditambah</b>.",
+)
+
+
 def _answers(db: Database, day: date, rng: random.Random) -> int:
     """Survey answers from a fifth of the day's finished visits, written as the
     citizen's page would (server/store/survey.py)."""
@@ -184,6 +192,9 @@ def _answers(db: Database, day: date, rng: random.Random) -> int:
             survey.record(work, ticket.id, SurveyAnswers(
                 site.id, ticket.service_id, day, ticket.finished_at + timedelta(minutes=3),
                 scores, {"sex": rng.choice(("male", "female"))},
+                # Every third respondent writes a suggestion (markup in it stays text).
+                suggestion=SUGGESTIONS[written // 3 % len(SUGGESTIONS)]
+                if written % 3 == 0 else None,
             ))
             written += 1
     return written
@@ -200,6 +211,7 @@ def test_a_day_is_reported_exported_and_read_back(tmp_path: Path) -> None:
     app = create_app(ServerSettings(database_url=db.url, data_dir=tmp_path), clock=clock)
     with db.reading() as work:
         expected = figures.build(work, find_site(work, "demo"), day, day, clock())
+        index = satisfaction.build(work, find_site(work, "demo"), day, day, clock())
     problems: list[str] = []
     with serving(app) as url, browser_page(1366, 900) as page:
         page.on("pageerror", lambda error: problems.append(str(error)))
@@ -241,6 +253,11 @@ def test_a_day_is_reported_exported_and_read_back(tmp_path: Path) -> None:
         assert page.inner_text("#ikm-grade") in "ABCD"
         assert f"{respondents} / " in page.inner_text(".headline")
 
+        said = page.locator("#suggestions li").all_inner_texts()
+        assert len(said) == len(index.suggestions) == (respondents + 2) // 3
+        assert all(line.endswith(SUGGESTIONS) for line in said)
+        assert any(line.endswith("<b>ditambah</b>.") for line in said), "markup shown as text"
+
         page.click("button.lang[value='en']")
         page.wait_for_selector("h1:text-is('Community Satisfaction Index (IKM)')", timeout=WAIT)
     db.dispose()
@@ -266,6 +283,19 @@ def test_a_day_is_reported_exported_and_read_back(tmp_path: Path) -> None:
     counters = {r[0]: r for r in book["Per loket"].iter_rows(values_only=True)}
     assert counters[1][2] == expected.counters[0].served
     assert expected.total.outcomes.issued == 110
+    # The span's IKM is in the workbook too, as the IKM page computes it.
+    ikm_rows = list(book["IKM per layanan"].iter_rows(values_only=True))
+    total_row = next(r for r in ikm_rows if r[1] == "Jumlah")
+    assert total_row[2] == index.overall.respondents == respondents
+    assert total_row[5] == round(index.overall.index, 2)
+    elements = [
+        r for r in book["IKM per unsur"].iter_rows(values_only=True)
+        if r[5] in ("A", "B", "C", "D")
+    ]
+    assert len(elements) == 9
+    written = [r[2] for r in book["Saran"].iter_rows(values_only=True)
+               if isinstance(r[2], str) and r[2].endswith(SUGGESTIONS)]
+    assert len(written) == len(index.suggestions)
     text = csv_path.read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("Kode,Layanan,")
     assert len(text) == len(expected.services) + 2

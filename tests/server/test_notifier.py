@@ -23,10 +23,12 @@ from server.app import create_app
 from server.config import ServerSettings
 from server.demo_office import DEMO_PASSWORD
 from server.engine.commands import find_site
+from server.notifier import worker
+from server.operations import utc_now
 from server.store import notices
 from server.store.database import Database
 from server.store.notices import Notice, NoticeState
-from tests.conftest import make_demo_database
+from tests.conftest import Clock, make_demo_database
 from tests.live import free_port, serving
 from tests.server.webhook_receiver import Receiver
 
@@ -41,7 +43,7 @@ class Office:
     url: str = ""
     officer: dict[str, str] | None = None
 
-    def settings(self, webhook: str, **extra: Any) -> ServerSettings:
+    def settings(self, webhook: str | None, **extra: Any) -> ServerSettings:
         values: dict[str, Any] = {
             "database_url": self.db.url, "data_dir": self.tmp, "notify_webhook_url": webhook,
             "notify_webhook_secret": SECRET, "notify_retry_seconds": 0.2,
@@ -51,8 +53,10 @@ class Office:
         return ServerSettings(**{**values, **extra})
 
     @contextmanager
-    def running(self, webhook: str, **extra: Any) -> Iterator[Office]:
-        with serving(create_app(self.settings(webhook, **extra))) as url:
+    def running(
+        self, webhook: str | None, clock: Callable[[], datetime] = utc_now, **extra: Any
+    ) -> Iterator[Office]:
+        with serving(create_app(self.settings(webhook, **extra), clock=clock)) as url:
             self.url = url
             answer = httpx.post(
                 f"{url}/api/v1/auth/token", json={"username": "petugas", "password": DEMO_PASSWORD}
@@ -333,3 +337,71 @@ def test_a_server_stopped_mid_post_sends_again_under_the_same_delivery_id(
     assert first.body["delivery_id"] == second.body["delivery_id"]
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
     assert (first.body["attempt"], second.body["attempt"]) == (1, 2)
+
+
+def test_the_wait_between_tries_doubles_up_to_the_longest(office: Office) -> None:
+    settings = office.settings(
+        "http://127.0.0.1:9/kirim", notify_retry_seconds=10, notify_retry_max_seconds=300
+    )
+    notifier: worker.Notifier = create_app(settings).state.notifier
+    waits = [notifier.backoff(attempts).total_seconds() for attempts in range(1, 9)]
+    for wait, plain in zip(waits, [10, 20, 40, 80, 160, 300, 300, 300], strict=True):
+        assert plain * 0.9 <= wait <= plain * 1.1, waits
+    assert len({round(notifier.backoff(3).total_seconds(), 3) for _ in range(20)}) > 1, (
+        "a little jitter, so a room's texts do not all try again in the same second"
+    )
+
+
+def test_the_numbers_of_a_day_gone_are_erased_at_its_end(
+    office: Office, receiver: Receiver, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "SCAN_SECONDS", 0.2)
+    with office.running(receiver.url, clock=clock):  # the gateway is away all day
+        first = office.issue("A")
+        assert office.ask_text(first).status_code == 200
+        owed = office.wait_for(first, lambda n: n.attempts >= 1 and n.state == NoticeState.DUE)
+        assert owed.state == NoticeState.DUE, "near the front, not sent yet"
+        for _ in range(3):
+            office.issue("A")
+        last = office.issue("A")
+        assert office.ask_text(last).status_code == 200
+        time.sleep(0.5)
+        assert office.notice(last).state == NoticeState.WAITING
+
+        # Nobody came back to the counters; the office's day ends with both tickets
+        # still reading "waiting" (the next morning's first command expires them).
+        clock.advance(days=1)
+        receiver.start()
+        for ticket in (first, last):
+            over = office.wait_for(ticket, lambda n: not n.state.is_open)
+            assert over.state == NoticeState.DROPPED and over.phone is None
+        time.sleep(0.5)
+    assert receiver.received == []
+
+
+def test_an_office_that_stops_texting_keeps_no_numbers(office: Office) -> None:
+    with office.running(f"http://127.0.0.1:{free_port()}/kirim"):
+        mine = _a_queue_with_mine_fourth(office)
+    assert office.notice(mine).phone == "+6281234567890"
+    with office.running(None):  # the gateway taken out of the settings
+        gone = office.wait_for(mine, lambda n: not n.state.is_open)
+        page = httpx.get(office.url + mine["status_path"]).text
+    assert gone.state == NoticeState.DROPPED and gone.phone is None
+    assert "Kabari saya" not in page and "0812" not in page
+
+
+def test_a_refusal_that_repeats_the_number_keeps_it_nowhere(
+    office: Office, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.answers = [422]
+    receiver.refusal = b'{"error": "nomor 0812-3456-7890 (+6281234567890) tidak terdaftar"}'
+    receiver.start()
+    with office.running(receiver.url):
+        mine = _a_queue_with_mine_fourth(office)
+        office.call_next(1)
+        gave_up = office.wait_for(mine, lambda n: not n.state.is_open)
+    assert gave_up.state == NoticeState.FAILED and gave_up.phone is None
+    assert gave_up.last_error is not None and "tidak terdaftar" in gave_up.last_error
+    assert "given up after 1 tries: HTTP 422" in caplog.text
+    for kept in (gave_up.last_error, caplog.text):
+        assert "3456" not in kept and "7890" not in kept

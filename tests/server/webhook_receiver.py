@@ -22,6 +22,7 @@ class Receiver:
     """Answers each POST with the next status in `answers` (200 once they run out).
 
     While `held` is clear, a POST waits before it is answered (a slow gateway).
+    `refusal` is the body of an answer that is not 2xx.
     """
 
     port: int
@@ -29,6 +30,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     held: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Event = field(default_factory=threading.Event)
+    refusal: bytes = b'{"error": "no"}'
     _server: ThreadingHTTPServer | None = None
 
     def __post_init__(self) -> None:
@@ -53,7 +55,7 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "no"}')
+                self.wfile.write(b'{"ok": true}' if status < 300 else receiver.refusal)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

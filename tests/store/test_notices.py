@@ -89,3 +89,69 @@ def test_two_processes_never_claim_the_same_text(demo_db: Database, clock: Clock
     other.dispose()
     assert len(found["first"]) == 2 and len(found["second"]) == 1
     assert not set(found["first"]) & set(found["second"])
+
+
+def test_a_notice_being_decided_on_is_held_until_the_decision_commits(
+    demo_db: Database, clock: Clock
+) -> None:
+    """Two processes' notifiers may both read a notice as waiting; the one deciding
+    second must see the first's decision, or it would make a text due again after the
+    first had sent it."""
+    with demo_db.writing() as work:
+        site = find_site(work, "demo")
+        ticket = issue_ticket(work, site, "A", clock())
+        notices.ask(work, ticket.id, site.id, PHONE, clock())
+    other = Database(demo_db.url)
+    first_read = threading.Event()
+    seen: dict[str, notices.Notice | None] = {}
+
+    def second() -> None:
+        first_read.wait(10)
+        with other.writing() as work:
+            seen["second"] = notices.of_ticket(work, ticket.id, lock=True)
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    with demo_db.writing() as work:
+        mine = notices.of_ticket(work, ticket.id, lock=True)
+        assert mine is not None and mine.state == NoticeState.WAITING
+        first_read.set()
+        racer.join(0.5)
+        assert racer.is_alive(), "the other process waits for this decision"
+        notices.make_due(work, mine, 2, clock())
+    racer.join(20)
+    other.dispose()
+    decided = seen["second"]
+    assert decided is not None and decided.state == NoticeState.DUE
+
+
+def test_an_office_that_stops_texting_erases_the_numbers_owed(
+    demo_db: Database, clock: Clock
+) -> None:
+    with demo_db.writing() as work:
+        site = find_site(work, "demo")
+        asked = []
+        for _ in range(4):
+            ticket = issue_ticket(work, site, "A", clock())
+            asked.append(notices.ask(work, ticket.id, site.id, PHONE, clock()))
+        notices.make_due(work, asked[1], 1, clock())
+        notices.make_due(work, asked[2], 1, clock())
+        notices.make_due(work, asked[3], 1, clock())
+        sending, sent = notices.claim_due(work, clock(), 2)[:2]
+        notices.end(work, sent, NoticeState.SENT, clock())
+    with demo_db.reading() as work:
+        assert notices.any_open(work)
+    with demo_db.writing() as work:
+        assert notices.end_open(work, clock.advance(minutes=1), "no gateway") == 3
+    with demo_db.reading() as work:
+        assert not notices.any_open(work)
+    with demo_db.reading() as work:
+        after = {n.id: notices.of_ticket(work, n.ticket_id) for n in asked}
+    assert all(n is not None and n.phone is None for n in after.values())
+    states = {i: n.state for i, n in after.items() if n is not None}
+    assert states == {
+        asked[0].id: NoticeState.DROPPED, sending.id: NoticeState.DROPPED,
+        sent.id: NoticeState.SENT, asked[3].id: NoticeState.DROPPED,
+    }
+    with demo_db.writing() as work:
+        assert notices.end_open(work, clock(), "no gateway") == 0

@@ -211,11 +211,12 @@ READS = [
     statements.recent_calls, statements.services_durations(2),
     statements.tickets_of_site, statements.events_since, statements.user_by_name,
     statements.device_by_hash, statements.no_shows(2), statements.latest_counter_event,
-    statements.pairing_by_code, statements.pairing_of_device, statements.device_access(2),
-    statements.user_token_access(2), statements.ping, statements.latest_event_at,
+    statements.pairing_by_code, statements.pairing_of_device, statements.token_access(2),
+    statements.ping, statements.latest_event_at,
     statements.waiting_counts, statements.contents,
     statements.notice_of_ticket, statements.notices_in_state, statements.due_notices,
     statements.stale_sendings, statements.sites_with_open_notices, statements.next_notice_due,
+    statements.open_notices,
 ]
 
 

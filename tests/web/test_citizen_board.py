@@ -15,7 +15,7 @@ from server.engine.commands import (
 )
 from server.engine.views import ticket_status
 from server.store.database import Database
-from server.web.citizen.board import read_many, read_one
+from server.web.citizen.board import CitizenStatus, read_many, read_one
 from tests.conftest import Clock
 
 
@@ -82,11 +82,60 @@ def test_many_rereads_a_ticket_out_of_line_only_when_an_event_named_it(
         call_next(work, site, 1, clock.advance(seconds=1))
         finish(work, served.id, clock.advance(minutes=3))
     ids = [served.id, waiting.id]
-    known = {served.id: TicketStatus.DONE, waiting.id: TicketStatus.WAITING}
     with demo_sqlite.reading() as work:
-        quiet = read_many(work, site, ids, known, set(), clock())
-        named = read_many(work, site, ids, known, {served.id}, clock())
+        known = {t.id: read_one(work, t.id, t.token, clock()) for t in (served, waiting)}
+    assert {i: s.status for i, s in known.items() if s} == {
+        served.id: TicketStatus.DONE, waiting.id: TicketStatus.WAITING,
+    }
+    with demo_sqlite.reading() as work:
+        quiet = read_many(work, site, ids, _seen(known), set(), clock())
+        named = read_many(work, site, ids, _seen(known), {served.id}, clock())
     assert set(quiet) == {waiting.id}, "a served ticket nothing happened to is left alone"
     assert set(named) == set(ids)
     assert named[served.id].status == TicketStatus.DONE
     assert named[waiting.id].view.people_ahead == 0
+
+
+def test_a_ticket_left_open_when_its_day_ended_reads_expired(
+    demo_sqlite: Database, clock: Clock
+) -> None:
+    with demo_sqlite.writing() as work:
+        site = find_site(work, "demo")
+        called = issue_ticket(work, site, "A", clock())
+        missed = issue_ticket(work, site, "A", clock.advance(seconds=1))
+        waiting = issue_ticket(work, site, "A", clock.advance(seconds=1))
+        assert call_next(work, site, 1, clock.advance(seconds=1)) == called
+        assert call_next(work, site, 2, clock.advance(seconds=1)) == missed
+        no_show(work, missed.id, clock.advance(minutes=2))
+    tickets = [called, missed, waiting]
+    with demo_sqlite.reading() as work:
+        today = {t.id: read_one(work, t.id, t.token, clock()) for t in tickets}
+    assert [s.status for s in today.values() if s] == [
+        TicketStatus.CALLED, TicketStatus.NO_SHOW, TicketStatus.WAITING,
+    ]
+    # The next day, before the office's first command has expired anything.
+    next_day = clock.advance(days=1)
+    with demo_sqlite.reading() as work:
+        stored = [work.ticket(t.id) for t in tickets]
+        one_by_one = [read_one(work, t.id, t.token, next_day) for t in tickets]
+        site = find_site(work, "demo")
+        all_at_once = read_many(
+            work, site, [t.id for t in tickets], _seen(today), set(), next_day
+        )
+    assert [t.status for t in stored if t] == ["called", "no_show", "waiting"]
+    for status in one_by_one:
+        assert status is not None and status.status == TicketStatus.EXPIRED
+        assert status.view.counter is None and status.view.people_ahead is None
+        assert not status.near
+    assert {i: s.status for i, s in all_at_once.items()} == dict.fromkeys(
+        (called.id, missed.id, waiting.id), TicketStatus.EXPIRED
+    ), "the pages already open learn it at their next refresh, no event needed"
+    with demo_sqlite.reading() as work:
+        again = read_many(
+            work, site, [t.id for t in tickets], all_at_once, set(), clock.advance(minutes=1)
+        )
+    assert again == {}, "and then nothing more is read for them"
+
+
+def _seen(statuses: dict[int, CitizenStatus | None]) -> dict[int, CitizenStatus]:
+    return {i: s for i, s in statuses.items() if s is not None}

@@ -1,7 +1,8 @@
 """A citizen's phone, in real headless Chromium, against a real server.
 
 The page goes live from waiting to called while an officer calls through
-the API (no reload: a mark left in the page survives), sounds the chime,
+the API (no reload: a mark left in the page survives), sounds the chime and
+asks the phone to vibrate, fetches nothing from any other server,
 asks for a text that a real local receiver gets once, and after service the
 survey is accepted once and refused the second time, from a second tab.
 """
@@ -34,6 +35,12 @@ from tests.server.webhook_receiver import Receiver
 PHONE = (412, 915)
 WAIT = 15_000  # ms
 CALL_YELLOW = (0xFF, 0xD5, 0x4A)
+VIBRATIONS = """
+  // Headless Chromium has no motor: note what the page asks of it, then ask it still.
+  window.vibrations = [];
+  const vibrate = navigator.vibrate.bind(navigator);
+  navigator.vibrate = (pattern) => { window.vibrations.push(pattern); return vibrate(pattern); };
+"""
 
 
 class Counter:
@@ -115,9 +122,12 @@ def test_a_citizen_follows_their_ticket_on_a_phone(
     mine = _issue(url, kiosk)
     link = url + mine["status_path"]
     problems: list[str] = []
+    asked_for: list[str] = []
     with browser_page(*PHONE) as page:
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.context.on("request", lambda request: asked_for.append(request.url))
+        page.add_init_script(VIBRATIONS)
         page.goto(link)
         page.wait_for_selector("#ticket[data-live='on']", timeout=WAIT)
         assert page.inner_text("#code") == "A004"
@@ -158,6 +168,9 @@ def test_a_citizen_follows_their_ticket_on_a_phone(
         assert page.inner_text("#status") == "Dipanggil"
         assert page.evaluate("window.stillTheSamePage") is True, "live, without a reload"
         page.wait_for_function("document.body.dataset.chimes === '1'", timeout=WAIT)
+        assert page.evaluate("window.vibrations") == [80, [400, 200, 400, 200, 800]], (
+            "a short buzz when allowed, a long one when called"
+        )
         shown = page.evaluate(
             """async () => {
                  const registration = await navigator.serviceWorker.getRegistration(
@@ -202,6 +215,11 @@ def test_a_citizen_follows_their_ticket_on_a_phone(
         assert "hanya dapat mengisi satu kali" in second_tab.inner_text("#survey-refused")
 
     assert problems == []
+    assert {"citizen.css", "citizen.js", "notify-sw.js"} <= {
+        u.split("?")[0].rsplit("/", 1)[-1] for u in asked_for
+    }
+    elsewhere = [u for u in asked_for if not u.startswith(url + "/")]
+    assert elsewhere == [], "every file of the page comes from the office's server"
     with db.reading() as work:
         site = find_site(work, "demo")
         today = datetime.now(UTC).date()

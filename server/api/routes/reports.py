@@ -72,6 +72,10 @@ def _ikm_body(result: Satisfaction) -> dict[str, Any]:
                      for s in result.services},
         "buttons": {"count": result.ratings.count, "mean": result.ratings.mean,
                     "satisfied_share": result.ratings.satisfied_share},
+        "suggestions": [
+            {"day": s.local_day, "service": s.service_code, "text": s.text}
+            for s in result.suggestions
+        ],
     }
 
 
@@ -119,11 +123,15 @@ def export_file(
     first: DayQuery = None, last: DayQuery = None, lang: Lang = "id",
     table: Annotated[str, Query(max_length=20)] = "services",
 ) -> Response:
-    """`export.xlsx` (every table, one sheet each) or `export.csv?table=…` (services,
-    counters, officers, days, hours, notes)."""
+    """`export.xlsx` (every table, one sheet each, and the IKM's two) or
+    `export.csv?table=…` (services, counters, officers, days, hours, notes)."""
     found = views.site_for(operations.db, caller, site)
     start, end = views.span(first, last, views.today_at(found, operations.clock()))
     if suffix not in ("csv", "xlsx") or table not in tables.TABLE_NAMES:
         raise QueueError("not_found", {"export": f"{table}.{suffix}"})
     built = views.report(operations.db, found, start, end, operations.clock())
-    return export_answer(lang, found, built, suffix, table)
+    satisfaction = (
+        views.index(operations.db, found, start, end, operations.clock())
+        if suffix == "xlsx" else None
+    )
+    return export_answer(lang, found, built, suffix, table, satisfaction)

@@ -18,7 +18,7 @@ from antrean.protocol import (
     TicketView,
 )
 from server.api.answers import respond
-from server.api.deps import CallerDep, NowDep, OperationsDep
+from server.api.deps import CallerDep, NowDep, OperationsDep, TokenDep
 from server.api.schemas import (
     CounterStateRequest,
     Retriable,
@@ -94,10 +94,10 @@ def events(
     responses={409: {"description": "Closed, after cut-off, over quota or inactive service"}},
 )
 def issue_ticket(
-    site: SitePath, body: TicketRequest, operations: OperationsDep, caller: CallerDep
+    site: SitePath, body: TicketRequest, operations: OperationsDep, token: TokenDep
 ) -> Response:
     command = IssueTicketCommand(site=site, service=body.service, priority=body.priority)
-    return respond(operations.execute(caller, command, body.request_id))
+    return respond(operations.execute(token, command, body.request_id))
 
 
 @router.post(
@@ -109,11 +109,11 @@ def call_next(
     site: SitePath,
     number: CounterPath,
     operations: OperationsDep,
-    caller: CallerDep,
+    token: TokenDep,
     body: Annotated[Retriable | None, Body()] = None,
 ) -> Response:
     command = CallNextCommand(site=site, counter=number)
-    return respond(operations.execute(caller, command, body.request_id if body else None))
+    return respond(operations.execute(token, command, body.request_id if body else None))
 
 
 @router.post("/sites/{site}/counters/{number}/state", response_model=CounterView)
@@ -122,13 +122,13 @@ def set_counter_state(
     number: CounterPath,
     body: CounterStateRequest,
     operations: OperationsDep,
-    caller: CallerDep,
+    token: TokenDep,
 ) -> Response:
     """Open, pause or close a counter."""
     command = CounterStateCommand(
         site=site, counter=number, state=body.state, reason=body.reason
     )
-    return respond(operations.execute(caller, command, body.request_id))
+    return respond(operations.execute(token, command, body.request_id))
 
 
 def _snapshot(

@@ -16,7 +16,7 @@ from antrean.protocol import (
     TransferCommand,
 )
 from server.api.answers import respond
-from server.api.deps import CallerDep, NowDep, OperationsDep
+from server.api.deps import NowDep, OperationsDep, TokenDep
 from server.api.schemas import (
     CallRequest,
     CancelRequest,
@@ -35,45 +35,45 @@ Step = Literal["recall", "no-show", "requeue", "start", "finish"]
 
 @router.post("/tickets/{ticket_id}/call", response_model=TicketView)
 def call_ticket(
-    ticket_id: TicketPath, body: CallRequest, operations: OperationsDep, caller: CallerDep
+    ticket_id: TicketPath, body: CallRequest, operations: OperationsDep, token: TokenDep
 ) -> Response:
     """Call this ticket to a counter now, out of order."""
     command = CallTicketCommand(ticket_id=ticket_id, counter=body.counter)
-    return respond(operations.execute(caller, command, body.request_id))
+    return respond(operations.execute(token, command, body.request_id))
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketView)
 def transfer(
-    ticket_id: TicketPath, body: TransferRequest, operations: OperationsDep, caller: CallerDep
+    ticket_id: TicketPath, body: TransferRequest, operations: OperationsDep, token: TokenDep
 ) -> Response:
     """Send the citizen on to another service, keeping their code and place."""
     command = TransferCommand(ticket_id=ticket_id, service=body.service, note=body.note)
-    return respond(operations.execute(caller, command, body.request_id))
+    return respond(operations.execute(token, command, body.request_id))
 
 
 @router.post("/tickets/{ticket_id}/rate", response_model=TicketView)
 def rate(
-    ticket_id: TicketPath, body: RateRequest, operations: OperationsDep, caller: CallerDep
+    ticket_id: TicketPath, body: RateRequest, operations: OperationsDep, token: TokenDep
 ) -> Response:
     """The citizen's satisfaction, once, shortly after the ticket was finished.
 
     Taken from the faces at the counter: the keypad of the ticket's counter.
     """
     command = RateServiceCommand(ticket_id=ticket_id, satisfaction=body.satisfaction)
-    return respond(operations.execute(caller, command, body.request_id))
+    return respond(operations.execute(token, command, body.request_id))
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketView)
 def cancel(
     ticket_id: TicketPath,
     operations: OperationsDep,
-    caller: CallerDep,
+    token: TokenDep,
     body: Annotated[CancelRequest | None, Body()] = None,
 ) -> Response:
     command = TicketCommand(
         type="cancel", ticket_id=ticket_id, reason=body.reason if body else None
     )
-    return respond(operations.execute(caller, command, body.request_id if body else None))
+    return respond(operations.execute(token, command, body.request_id if body else None))
 
 
 @router.post("/tickets/{ticket_id}/{step}", response_model=TicketView)
@@ -81,12 +81,12 @@ def step(
     ticket_id: TicketPath,
     step: Step,
     operations: OperationsDep,
-    caller: CallerDep,
+    token: TokenDep,
     body: Annotated[Retriable | None, Body()] = None,
 ) -> Response:
     """Recall (call again), no-show, requeue a no-show, start or finish serving."""
     command = TicketCommand(type=step.replace("-", "_"), ticket_id=ticket_id)
-    return respond(operations.execute(caller, command, body.request_id if body else None))
+    return respond(operations.execute(token, command, body.request_id if body else None))
 
 
 @router.get("/tickets/{ticket_id}/status", response_model=TicketStatusView)

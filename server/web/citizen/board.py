@@ -1,7 +1,8 @@
 """Where a citizen's ticket stands, read for one ticket or for many at once.
 
 A page opened from the QR code needs the ticket's public status (the same
-`TicketStatusView` as `GET /tickets/{id}/status`) plus what only the page
+`TicketStatusView` as `GET /tickets/{id}/status`, except that a ticket of an
+earlier day not yet expired reads expired already) plus what only the page
 uses: how many times it was called (a recall sounds again), the service's
 notice distance and requirements, and when it was served (the survey's
 window). `read_one` reads it for one ticket; `read_many` reads it for every
@@ -14,11 +15,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from antrean.protocol import TicketStatusView
 from antrean.vocabulary import Priority, TicketStatus
-from server.engine.model import Site, Ticket
+from server.engine.model import OPEN_STATUSES, Site, Ticket
 from server.engine.views import SiteIndex, WaitEstimator
 from server.store.unit_of_work import UnitOfWork
 
@@ -64,7 +65,11 @@ def citizen_status(
     ahead, minutes = estimator.for_ticket(ticket)
     view = index.ticket_view(ticket)
     service = index.services[ticket.service_id]
-    waiting = ticket.status == TicketStatus.WAITING
+    # A ticket left open when its day ended is expired by the office's next command;
+    # until then its holder is told so already, never "you are next" or "go to counter 2".
+    over = ticket.status in OPEN_STATUSES and ticket.local_day != estimator.today
+    status = TicketStatus.EXPIRED if over else TicketStatus(ticket.status)
+    waiting = status == TicketStatus.WAITING
     public = TicketStatusView(
         id=view.id,
         code=view.code,
@@ -74,8 +79,8 @@ def citizen_status(
         service=service.code,
         service_name=service.name,
         priority=Priority(ticket.priority),
-        status=ticket.status,
-        counter=view.counter,
+        status=status,
+        counter=None if over else view.counter,
         people_ahead=ahead if waiting else None,
         estimated_wait_minutes=minutes if waiting else None,
         issued_at=ticket.issued_at,
@@ -106,7 +111,7 @@ def read_many(
     work: UnitOfWork,
     site: Site,
     ticket_ids: Collection[int],
-    known: Mapping[int, TicketStatus],
+    known: Mapping[int, CitizenStatus],
     changed: Collection[int],
     now: datetime,
 ) -> dict[int, CitizenStatus]:
@@ -114,7 +119,8 @@ def read_many(
 
     Waiting tickets come from the one read of everyone waiting (their places
     and waits move with every call). A ticket that is not waiting is read
-    again only when an event named it (`changed`) or it is not `known` yet:
+    again only when an event named it (`changed`), it is not `known` yet, or
+    it was left open on a day now over (it reads expired from now on):
     nothing else moves it. Tickets left out of the answer did not change.
     """
     index = SiteIndex(work, site)
@@ -125,10 +131,17 @@ def read_many(
         ticket = waiting.get(ticket_id)
         if ticket is None:
             was = known.get(ticket_id)
-            if was is not None and was != TicketStatus.WAITING and ticket_id not in changed:
+            if was is not None and ticket_id not in changed and _settled(was, estimator.today):
                 continue
             ticket = work.ticket(ticket_id)
             if ticket is None:
                 continue
         found[ticket_id] = citizen_status(index, estimator, ticket)
     return found
+
+
+def _settled(status: CitizenStatus, today: date) -> bool:
+    """Not waiting, and nothing but an event can change what it reads."""
+    return status.status != TicketStatus.WAITING and (
+        status.status.is_final or status.view.local_day == today
+    )

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from antrean.tasks import cancel_and_wait
-from antrean.vocabulary import TicketStatus
 from server.realtime.hub import Hub
 from server.store.database import Database
 from server.web.citizen.board import CitizenStatus, read_many, read_one
@@ -148,7 +147,7 @@ class OfficeWatch:
         changed, self._changed = self._changed, set()
         force, self._forced = self._forced, False
         known = {
-            ticket_id: watched.status.status
+            ticket_id: watched.status
             for ticket_id, watched in self.tickets.items()
             if watched.status is not None
         }
@@ -207,7 +206,7 @@ class TicketWatch:
         self,
         site_code: str,
         ticket_ids: list[int],
-        known: dict[int, TicketStatus],
+        known: dict[int, CitizenStatus],
         changed: set[int],
         now: datetime,
     ) -> dict[int, CitizenStatus]:

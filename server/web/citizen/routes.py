@@ -38,6 +38,7 @@ from server.store.survey import AlreadyAnswered
 from server.store.unit_of_work import UnitOfWork
 from server.web.citizen import survey
 from server.web.citizen.board import CitizenStatus, read_one, same_token
+from server.web.citizen.live import REFRESH_SECONDS as LIVE_REFRESH_SECONDS
 from server.web.citizen.live import TicketWatch
 from server.web.citizen.survey import CHOICES, SCORES, Filled
 from server.web.citizen.words import live_words, requirement_items
@@ -50,6 +51,12 @@ router = APIRouter(include_in_schema=False)
 area("citizen", Path(__file__).parent)
 
 REFRESH_SECONDS = 30
+"""Without a live socket the page asks for its ticket this often."""
+FIRST_STATUS_SECONDS = 15
+"""A socket that brings no status this long after it was opened is treated as blocked."""
+SILENT_SECONDS = round(LIVE_REFRESH_SECONDS * 2.5)
+"""The server sends every open page its status at least every LIVE_REFRESH_SECONDS;
+a socket silent for this long is dead, whatever it says."""
 LARGEST_TICKET_ID = 2**62
 TOKEN_LENGTHS = range(8, 65)
 
@@ -146,6 +153,8 @@ def _context(request: Request, facts: PageFacts, lang: str, now: datetime) -> di
         "scale": SCORES,
         "profile_choices": CHOICES,
         "refresh": REFRESH_SECONDS,
+        "first_status": FIRST_STATUS_SECONDS,
+        "silent": SILENT_SECONDS,
         "ticket_path": ticket_path,
         "here": f"{ticket_path}?token={quote(facts.token)}",
         "token": facts.token,

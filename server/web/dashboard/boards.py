@@ -146,19 +146,23 @@ class Boards:
 
     def _presence(self, site: str) -> Presence:
         connected = self._connected_now(site)
+        reports = self.realtime.health.latest
+        # Only a device connected here has a report newer than the stored one (view.py).
         latest: dict[int, Any] = {
             device_id: health.model_dump(mode="json")
-            for device_id, health in list(self.realtime.health.latest.items())
+            for device_id in connected
+            if (health := reports.get(device_id)) is not None
         }
         return Presence(connected, dict(self._left.get(site, {})), latest)
 
     def _connected_now(self, site: str) -> frozenset[int]:
-        return frozenset(
-            s.device_id for s in list(self.realtime.sessions)
-            if s.site == site and s.device_id is not None and not s.ending
-        )
+        return self.realtime.devices_at(site)
 
     def presence_changed(self, site: str) -> None:
+        # Every connect, leave and health report of the process comes here: with thousands
+        # of sockets, only an office someone watches is worth a look.
+        if site not in self.boards:
+            return
         now = self.clock()
         before = self._connected.get(site, frozenset())
         after = self._connected_now(site)
@@ -191,3 +195,6 @@ class Boards:
             self.realtime.hub.unsubscribe(site, board)
             board.close()
             del self.boards[site]
+            # Not followed while nobody watches: a board opened later starts afresh.
+            self._connected.pop(site, None)
+            self._left.pop(site, None)

@@ -7,7 +7,8 @@ devices with their last health report; it decides the alerts:
 
 - a service's longest current wait has passed its `wait_target_minutes`;
 - a device is offline: not connected to this server (or, for a device this
-  server never saw, not heard from for `SEEN_RECENTLY`);
+  server never saw or that was seen elsewhere since it left, not heard from
+  for `SEEN_RECENTLY`: with `--workers` it may be connected to another process);
 - a kiosk's printer is low on paper, out of paper, or otherwise unable to print.
 
 It also says when to look again without any event (`next_check`): the moment
@@ -179,14 +180,20 @@ def _devices(
             continue
         left = presence.left.get(device.id)
         seen = device.last_seen_at
-        if device.id in presence.connected:
+        here = device.id in presence.connected
+        if here:
             online, since = True, None
-        elif left is not None:
+        elif left is not None and (seen is None or seen <= left):
             online, since = False, left
         else:
+            # Never connected here, or seen since it left: with several server processes
+            # behind one address it is likely connected to another, which writes down its
+            # sightings and reports (at least every minute) where every process reads them.
             online = seen is not None and now - seen <= SEEN_RECENTLY
             since = None if online else seen
-        report = presence.health.get(device.id) or device.health
+        # This process's own copy of a report is newer than the stored one only while
+        # the device is connected here.
+        report = (presence.health.get(device.id) if here else None) or device.health
         printer_value = report.get("printer") if report else None
         printer = PrinterState(printer_value) if printer_value in set(PrinterState) else None
         lines.append(DeviceLine(device.id, device.name, device.kind, online, since, printer))

@@ -8,6 +8,7 @@ the permission (`server.permissions`), and render or write the figures.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from server.permissions import Action, allowed
 from server.reports import exports, pdf, tables
 from server.store import history
 from server.store.history import NoteRevision
-from server.web.i18n import language, refusal, translate
+from server.web.i18n import language, refusal, short_date, translate
 from server.web.pages import area, environment, render
 from server.web.reports import views
 from server.web.session import SignedIn, check_csrf, signed_in, with_flash
@@ -143,6 +144,10 @@ def week_page(request: Request, site: SiteCode, day: date) -> Response:
     return render(request, "reports/week.html", context, who=who)
 
 
+SUGGESTIONS_SHOWN = 100
+"""The page lists the newest suggestions; the workbook holds every one."""
+
+
 @router.get("/reports/{site}/ikm")
 def ikm_page(
     request: Request, site: SiteCode, first: DayQuery = None, last: DayQuery = None
@@ -160,6 +165,7 @@ def ikm_page(
     context = {
         "site": found, "result": result, "span": views.span_words(lang, start, end),
         "first": start, "last": end, **views.formatters(lang),
+        "short_date": partial(short_date, lang), "SUGGESTIONS_SHOWN": SUGGESTIONS_SHOWN,
     }
     return render(request, "reports/ikm.html", context, who=who)
 
@@ -208,12 +214,19 @@ def export(
         if suffix not in ("csv", "xlsx") or table not in tables.TABLE_NAMES:
             raise QueueError("not_found", {"export": f"{table}.{suffix}"})
         built = views.report(operations.db, found, start, end, operations.clock())
+        satisfaction = (
+            views.index(operations.db, found, start, end, operations.clock())
+            if suffix == "xlsx" else None
+        )
     except QueueError as refused:
         return _refused(request, who, refused)
-    return export_answer(lang, found, built, suffix, table)
+    return export_answer(lang, found, built, suffix, table, satisfaction)
 
 
-def export_answer(lang: str, site: Any, built: Any, suffix: str, table: str) -> Response:
+def export_answer(
+    lang: str, site: Any, built: Any, suffix: str, table: str, satisfaction: Any = None
+) -> Response:
+    """A table as CSV, or the workbook: every table, and the span's IKM when given."""
     say = views.words(lang)
     if suffix == "csv":
         [chosen] = [t for t in tables.report_tables(built, say) if t.name == table]
@@ -224,7 +237,10 @@ def export_answer(lang: str, site: Any, built: Any, suffix: str, table: str) -> 
         )
     name = views.file_name(site, built.first, built.last, "xlsx")
     return Response(
-        views.xlsx(lang, site, built),
+        views.xlsx(
+            lang, site, built,
+            views.ikm_tables(lang, satisfaction) if satisfaction is not None else None,
+        ),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -105,6 +105,7 @@ def ikm_tables(lang: str, result: Satisfaction) -> list[tables.Table]:
     return [
         tables.ikm_services(result, translate(lang, "total")),
         tables.ikm_elements(result, partial(element_name, lang)),
+        tables.suggestions(result),
     ]
 
 

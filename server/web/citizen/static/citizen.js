@@ -168,9 +168,38 @@
   }
 
   let stopped = false;
-  function ended() { stopped = true; stopPolling(); marked("ended"); }
+  function ended() { stopped = true; clearTimeout(watchdog); stopPolling(); marked("ended"); }
+
+  // A socket can also open and then say nothing: a proxy that holds it, a network
+  // gone without a word. The server sends every page its status when it opens and
+  // at least once a minute after, so a socket silent for longer is given up.
+  const firstSeconds = Number(data.firstSeconds) || 15;
+  const silentSeconds = Number(data.silentSeconds) || 150;
+  let watchdog = null;
+  function watch(socket, seconds) {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      socket.onclose = null;
+      socket.onmessage = null;
+      try { socket.close(); } catch (e) { /* already closing */ }
+      lost(0);
+    }, seconds * 1000);
+  }
 
   let failures = 0;
+  function lost(code) {
+    clearTimeout(watchdog);
+    if (stopped) return;
+    if (code === 4404) { ended(); return; }
+    failures += 1;
+    // Busy or unreachable: ask over plain HTTP meanwhile, and try the socket again later.
+    const polling = failures > 1 || code === 1013;
+    marked(polling ? "polling" : "reconnecting");
+    if (polling) { poll(); startPolling(); }
+    const wait = Math.min(30, 2 ** Math.min(failures, 5)) * (0.75 + Math.random() / 2);
+    setTimeout(connect, wait * 1000);
+  }
+
   function connect() {
     if (stopped) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -178,22 +207,16 @@
     try { socket = new WebSocket(scheme + "//" + location.host + data.livePath); } catch (e) {
       marked("polling"); startPolling(); return;
     }
+    watch(socket, firstSeconds);
     socket.onopen = () => socket.send(JSON.stringify({ token: data.token, lang: data.lang }));
     socket.onmessage = (message) => {
       failures = 0;
       stopPolling();
       marked("on");
+      watch(socket, silentSeconds);
       try { show(JSON.parse(message.data)); } catch (e) { /* not ours to read */ }
     };
-    socket.onclose = (closing) => {
-      if (closing.code === 4404) { ended(); return; }
-      failures += 1;
-      // Busy or unreachable: ask over plain HTTP meanwhile, and try the socket again later.
-      marked(failures > 2 || closing.code === 1013 ? "polling" : "reconnecting");
-      if (failures > 1) { poll(); startPolling(); }
-      const wait = Math.min(30, 2 ** Math.min(failures, 5)) * (0.75 + Math.random() / 2);
-      setTimeout(connect, wait * 1000);
-    };
+    socket.onclose = (closing) => lost(closing.code);
   }
 
   setUpAlerts();
