@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -103,6 +103,42 @@ class ProgramSettings(BaseSettings):
             ) from None
         finally:
             _file_values.reset(token)
+
+
+class Section(BaseModel):
+    """A table of a settings file (`[printer]`, `[[counters]]`): unknown keys are errors too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceSettings(ProgramSettings):
+    """Base of a device program's settings: which server, as which device, for which office.
+
+    Subclasses set `env_prefix` (the configuration merges with this one's) and
+    say how their token is made, for the message a device without one shows.
+    """
+
+    device: ClassVar[str] = "device"
+    """Used in messages: "the keypad needs its device token"."""
+    device_add: ClassVar[str] = "--kind kiosk"
+    """The arguments after `antrean device add --site SITE` that make this device's token."""
+
+    server_url: str = Field(default="http://127.0.0.1:8000", description="the queue server")
+    token: SecretStr = Field(
+        default=SecretStr(""), description="this device's token (antrean device add)"
+    )
+    site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    health_report_seconds: float = Field(default=60.0, gt=0)
+
+    def require_token(self) -> None:
+        """A device without a token cannot be let in: say how to make one."""
+        if not self.token.get_secret_value():
+            variable = f"{self.model_config.get('env_prefix', '')}TOKEN"
+            raise ValueError(
+                f"the {self.device} needs its device token: run `antrean device add --site "
+                f"{self.site} {self.device_add}` on the server and set `token` "
+                f"(or {variable})"
+            )
 
 
 def explain(

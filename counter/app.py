@@ -41,7 +41,8 @@ from antrean.client import (
     ConnectionState,
     DeviceClient,
 )
-from antrean.health import DeviceHealth
+from antrean.health import DeviceHealth, keep_reporting
+from antrean.lamps import Lamps, Scene
 from antrean.protocol import (
     CallNextCommand,
     Command,
@@ -57,7 +58,7 @@ from counter import screen
 from counter.buttons import CounterButtons, Key, Press
 from counter.errors import LcdUnavailable
 from counter.lcd import I2cLcd, Lcd
-from counter.lights import DeskStatus, Lights, Scene, scene_for
+from counter.lights import DeskStatus, scene_for
 from counter.screen import DeskView, Message, lines_for
 from counter.settings import CounterSettings, CounterWiring
 from counter.setup import pin_problems
@@ -163,7 +164,7 @@ class Desk:
     """One counter worked from this Pi."""
 
     wiring: CounterWiring
-    lights: Lights | None = None
+    lights: Lamps[Scene] | None = None
     buttons: CounterButtons | None = None
     lcd: LcdDriver | None = None
     busy: bool = False
@@ -222,8 +223,9 @@ class Keypad:
                 if desk.problem is not None:
                     log.error("counter %d: %s", wiring.number, desk.problem_line)
                 else:
-                    desk.lights = Lights(
-                        wiring.lights, active_high=settings.active_high, pin_factory=pin_factory,
+                    desk.lights = Lamps(
+                        Scene(), wiring.lights.pins(), wiring.lights.buzzer,
+                        active_high=settings.active_high, pin_factory=pin_factory,
                         on_show=partial(on_scene, wiring.number) if on_scene else None,
                     )
                     desk.buttons = CounterButtons(
@@ -600,15 +602,10 @@ class Keypad:
 
     async def _report_health_loop(self) -> None:
         self._health_due.set()
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.health_report_seconds):
-                    await self._health_due.wait()
-            self._health_due.clear()
-            try:
-                await self.client.report_health(self.health())
-            except Exception:
-                log.exception("reporting health failed")
+        await keep_reporting(
+            self.health, self.client.report_health,
+            every=self.settings.health_report_seconds, due=self._health_due, log=log,
+        )
 
     # Small helpers.
 

@@ -1,41 +1,14 @@
-"""A counter's lamps (ready, busy, problem) and its buzzer.
+"""What a counter's lamps (ready, busy, problem) show for the state of that counter.
 
-`scene_for` says what the lamps show for a state of the counter; `Lights`
-drives gpiozero LEDs to show it. docs/counter.md has the table for officers.
+The counter has the three lamps every device has (`antrean.lamps.Scene`),
+driven by `antrean.lamps.Lamps`. docs/counter.md has the table for officers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
 
-from counter.settings import LightSettings
-
-
-class Pattern(StrEnum):
-    OFF = "off"
-    ON = "on"
-    BLINK = "blink"  # 1 Hz: something to wait for
-    FLASH = "flash"  # a short flash every 2 s: a warning, nothing stops
-
-    @property
-    def timing(self) -> tuple[float, float] | None:
-        return _TIMINGS.get(self)
-
-
-_TIMINGS = {Pattern.BLINK: (0.5, 0.5), Pattern.FLASH: (0.15, 1.85)}
-
-
-@dataclass(frozen=True)
-class Scene:
-    ready: Pattern = Pattern.OFF
-    busy: Pattern = Pattern.OFF
-    problem: Pattern = Pattern.OFF
-
-    def describe(self) -> str:
-        return "  ".join(f"{f.name}:{getattr(self, f.name).value}" for f in fields(self))
+from antrean.lamps import Pattern, Scene
 
 
 @dataclass(frozen=True)
@@ -64,63 +37,3 @@ def scene_for(status: DeskStatus) -> Scene:
     else:
         ready = Pattern.BLINK  # paused or closed: holding NEXT reopens
     return Scene(ready=ready, busy=Pattern.ON if status.busy else Pattern.OFF, problem=problem)
-
-
-class Lights:
-    """gpiozero LEDs for the lamps that are wired; the others are simply skipped."""
-
-    def __init__(
-        self,
-        settings: LightSettings,
-        *,
-        active_high: bool = True,
-        pin_factory: Any = None,
-        on_show: Callable[[Scene], None] | None = None,
-    ) -> None:
-        from gpiozero import LED, Buzzer
-
-        self.leds: dict[str, Any] = {}
-        self.buzzer: Any = None
-        self.scene = Scene()
-        self._on_show = on_show
-        try:
-            for name, pin in settings.pins().items():
-                self.leds[name] = LED(pin, active_high=active_high, pin_factory=pin_factory)
-            if settings.buzzer is not None:
-                self.buzzer = Buzzer(settings.buzzer, pin_factory=pin_factory)
-        except Exception:
-            self.close()
-            raise
-
-    def show(self, scene: Scene) -> None:
-        if scene == self.scene:
-            return
-        for name, led in self.leds.items():
-            pattern: Pattern = getattr(scene, name)
-            if pattern != getattr(self.scene, name):
-                _drive(led, pattern)
-        self.scene = scene
-        if self._on_show is not None:
-            self._on_show(scene)
-
-    def beep(self, times: int = 1) -> None:
-        """One beep: the press was taken. Two: it was refused (the LCD says why)."""
-        if self.buzzer is not None:
-            self.buzzer.beep(on_time=0.08, off_time=0.12, n=times, background=True)
-
-    def close(self) -> None:
-        for device in [*self.leds.values(), self.buzzer]:
-            if device is not None:
-                device.close()
-        self.leds.clear()
-        self.buzzer = None
-
-
-def _drive(led: Any, pattern: Pattern) -> None:
-    timing = pattern.timing
-    if timing is not None:
-        led.blink(on_time=timing[0], off_time=timing[1], background=True)
-    elif pattern is Pattern.ON:
-        led.on()
-    else:
-        led.off()

@@ -1,35 +1,21 @@
 """`antrean counter`: settings in, the keypad running until it is stopped.
 
 Under systemd (Type=notify) the keypad says when it is ready and then pets
-the watchdog from its event loop, so a loop that hangs gets restarted.
+the watchdog from its event loop, so a loop that hangs gets restarted
+(`antrean.startup`, the same for every device).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
 from pathlib import Path
 
-from antrean.systemd import service_running
+from antrean.startup import device_client, run_until_stopped, start
 from counter.settings import CounterSettings
-
-log = logging.getLogger("counter")
 
 
 def run(config: Path | None = None, *, simulate: bool = False) -> int:
-    settings = CounterSettings.load(config)
-    if not settings.token.get_secret_value():
-        raise ValueError(
-            "the keypad needs its device token: run `antrean device add --site "
-            f"{settings.site} --kind counter --counter N` on the server and set `token` "
-            "(or ANTREAN_COUNTER_TOKEN)"
-        )
-    logging.basicConfig(
-        level=logging.WARNING if simulate else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    settings = start(CounterSettings, config, quiet=simulate)
     if simulate:
         from counter.simulated import run_simulated
 
@@ -43,17 +29,7 @@ def run(config: Path | None = None, *, simulate: bool = False) -> int:
 
 
 async def _run(settings: CounterSettings) -> None:
-    from antrean.client import DeviceClient
     from counter.app import Keypad
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout,
-    )
-    keypad = Keypad(settings, client)
-    async with service_running():
-        await keypad.run(stop)
+    client = device_client(settings, command_timeout=settings.command_timeout)
+    await run_until_stopped(Keypad(settings, client).run)

@@ -13,24 +13,19 @@ import re
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from antrean.settings import ProgramSettings
+from antrean.pins import Pin, pin_value
+from antrean.settings import DeviceSettings, Section
 from antrean.vocabulary import Satisfaction
 
 DEFAULT_CONFIG = Path("/etc/antrean/counter.toml")
 CONFIG_ENV = "ANTREAN_COUNTER_CONFIG"
 
-Pin = int | str  # a GPIO number (17) or a gpiozero pin name ("GPIO17", "BOARD11")
 ServiceCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{1,3}$")
 ]
-
-
-def pin_value(pin: Pin) -> Pin:
-    """What gpiozero is given: "17" becomes 17, names pass through."""
-    return int(pin) if isinstance(pin, str) and pin.isdigit() else pin
 
 
 def pin_key(pin: Pin) -> str:
@@ -39,10 +34,6 @@ def pin_key(pin: Pin) -> str:
     text = str(pin).strip().upper()
     match = re.fullmatch(r"(?:GPIO|BCM)?(\d+)", text)
     return f"GPIO{int(match.group(1))}" if match else text
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class KeySettings(Section):
@@ -134,22 +125,15 @@ class CounterWiring(Section):
         ]
 
 
-class CounterSettings(ProgramSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ANTREAN_COUNTER_", env_nested_delimiter="__", extra="forbid"
-    )
+class CounterSettings(DeviceSettings):
+    model_config = SettingsConfigDict(env_prefix="ANTREAN_COUNTER_")
     program: ClassVar[str] = "counter keypad"
     config_env: ClassVar[str | None] = CONFIG_ENV
     default_file: ClassVar[Path | None] = DEFAULT_CONFIG
+    device: ClassVar[str] = "keypad"
+    device_add: ClassVar[str] = "--kind counter --counter N"
 
-    server_url: str = Field(default="http://127.0.0.1:8000", description="the queue server")
-    token: SecretStr = Field(
-        default=SecretStr(""),
-        description="this keypad's device token (antrean device add --kind counter)",
-    )
-    site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     command_timeout: float = Field(default=4.0, gt=0, le=30)
-    health_report_seconds: float = Field(default=60.0, gt=0)
     hold_seconds: float = Field(
         default=2.0, ge=0.5, le=10, description="NEXT held this long pauses or reopens"
     )

@@ -10,17 +10,13 @@ shows, worked out from the bytes RPLCD sent.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
-import termios
 import threading
-import tty
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
+from antrean.keyboard import press, run_with_keys
 from antrean.vocabulary import Satisfaction
 from counter.hd44780 import EmulatedLcd
 from counter.lcd import I2cLcd, Lcd
@@ -101,9 +97,7 @@ class Keyboard:
         return None
 
     def click(self, pin: Any) -> None:
-        mock = self.factory.pin(pin)
-        mock.drive_low()
-        mock.drive_high()
+        press(self.factory, pin)
 
     def hold(self, pin: Any, seconds: float) -> None:
         mock = self.factory.pin(pin)
@@ -133,7 +127,7 @@ def simulated_keypad(
     """The keypad on mock pins with emulated LCDs; `say` prints each new LCD picture."""
     from gpiozero.pins.mock import MockFactory
 
-    from antrean.client import DeviceClient
+    from antrean.startup import device_client
     from counter.app import Keypad
 
     settings = simulated_settings(settings)
@@ -155,29 +149,11 @@ def simulated_keypad(
             pictures[number] = picture
             say(boxed(number, glass))
 
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout,
-    )
+    client = device_client(settings, command_timeout=settings.command_timeout)
     keypad = Keypad(settings, client, pin_factory=factory, lcd_factory=lcd_for, on_lcd=shown)
     stop = asyncio.Event()
     keyboard = Keyboard(factory, settings, stop.set)
     return SimulatedKeypad(keypad, keyboard, lcds, factory, stop)
-
-
-@contextmanager
-def _single_keys(stream: IO[str]) -> Iterator[None]:
-    """Keys arrive one at a time, unechoed, while a terminal is attached."""
-    if not stream.isatty():
-        yield
-        return
-    fd = stream.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def run_simulated(settings: CounterSettings) -> int:
@@ -185,28 +161,11 @@ def run_simulated(settings: CounterSettings) -> int:
 
     async def main() -> None:
         sim = simulated_keypad(settings)
-        loop = asyncio.get_running_loop()
-        stdin = sys.stdin.fileno()
-
-        def read_keys() -> None:
-            keys = os.read(stdin, 64).decode(errors="ignore")
-            if not keys:  # end of input: keep running without keys
-                loop.remove_reader(stdin)
-            for key in keys:
-                said = sim.keyboard.key(key.lower())
-                if said:
-                    print(said, flush=True)
-
         numbers = ", ".join(str(c.number) for c in sim.keyboard.settings.counters)
         print(f"simulated counter keypad for site {settings.site} at {settings.server_url}")
         print(f"counters: {numbers}")
         print(KEY_HELP, flush=True)
-        with _single_keys(sys.stdin):
-            loop.add_reader(stdin, read_keys)
-            try:
-                await sim.keypad.run(sim.stop)
-            finally:
-                loop.remove_reader(stdin)
+        await run_with_keys(sim.keypad.run(sim.stop), sim.keyboard.key)
 
     asyncio.run(main())
     return 0

@@ -21,7 +21,7 @@ import pygame
 
 import antrean
 from antrean.client import ClientUpdate, ConnectionState, DeviceClient
-from antrean.health import DeviceHealth
+from antrean.health import DeviceHealth, keep_reporting
 from antrean.protocol import QueueSnapshot
 from antrean.spoken import call_sentence
 from antrean.voice import CallVoice
@@ -290,15 +290,10 @@ class DisplayApp:
         )
 
     async def _report_health_loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.health_report_seconds):
-                    await self._health_due.wait()
-            self._health_due.clear()
-            try:
-                await self.client.report_health(self.health())
-            except Exception:
-                log.exception("reporting health failed")
+        await keep_reporting(
+            self.health, self.client.report_health,
+            every=self.settings.health_report_seconds, due=self._health_due, log=log,
+        )
 
 
 def _load_image(path: Path | None) -> pygame.Surface | None:

@@ -16,13 +16,6 @@ from zoneinfo import ZoneInfo
 
 from antrean.wording import wait_phrase
 
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
-ZONES = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA", timedelta(hours=9): "WIT"}
-
 
 class ServerClock:
     """The server's time now, from the last time it told us and the monotonic clock since."""
@@ -55,21 +48,6 @@ class ServerClock:
     def age(self, moment: datetime) -> float:
         """Seconds from `moment` (a server time) to now."""
         return (self.now() - moment).total_seconds()
-
-
-def zone_name(moment: datetime) -> str:
-    offset = moment.utcoffset()
-    if offset is None:
-        return ""
-    if offset in ZONES:
-        return ZONES[offset]
-    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
-    return f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "")
-
-
-def long_date(moment: datetime) -> str:
-    """'Selasa, 1 Desember 2026'."""
-    return f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def clock_text(moment: datetime, seconds: bool = True) -> str:

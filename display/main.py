@@ -1,38 +1,24 @@
 """`antrean display`: settings in, the wall running until it is stopped.
 
 Under systemd (Type=notify) the wall says when it is ready and then pets the
-watchdog from its event loop, so a loop that hangs gets restarted.
+watchdog from its event loop, so a loop that hangs gets restarted
+(`antrean.startup`, the same for every device).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from pathlib import Path
 
-from antrean.systemd import service_running
+from antrean.startup import device_client, run_until_stopped, start
 from display.settings import DisplaySettings
 
 log = logging.getLogger("display")
 
 
-def load(config: Path | None = None) -> DisplaySettings:
-    settings = DisplaySettings.load(config)
-    if not settings.token.get_secret_value():
-        raise ValueError(
-            "the display needs its device token: run `antrean device add --site "
-            f"{settings.site} --kind display` on the server and set `token` "
-            "(or ANTREAN_DISPLAY_TOKEN)"
-        )
-    return settings
-
-
 def run(config: Path | None = None, *, simulate: bool = False) -> int:
-    settings = load(config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    settings = start(DisplaySettings, config)
     if simulate:
         from display.simulated import run_simulated
 
@@ -43,20 +29,16 @@ def run(config: Path | None = None, *, simulate: bool = False) -> int:
 
 async def _run(settings: DisplaySettings) -> None:
     from display.app import DisplayApp
-    from display.parts import make_client, make_speaker, make_voice
+    from display.parts import make_speaker, make_voice
     from display.screen import PygameScreen
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     screen = PygameScreen(settings.screen)
     speaker = make_speaker(settings.voice)
-    app = DisplayApp(settings, make_client(settings), screen, speaker, make_voice(settings.voice))
+    voice = make_voice(settings.voice)
+    app = DisplayApp(settings, device_client(settings), screen, speaker, voice)
     app.on_spoken(lambda said: log.info("spoke: %s", said.sentence))
     try:
-        async with service_running():
-            await app.run(stop)
+        await run_until_stopped(app.run)
     finally:
         speaker.close()
         screen.close()

@@ -17,7 +17,8 @@ from pathlib import Path
 import pygame
 
 from antrean.client import ConnectionState
-from display.clock import clock_text, long_date, wait_words, zone_name
+from antrean.wording import long_date, zone_name
+from display.clock import clock_text, wait_words
 from display.layout import Box, columns, layout_for, list_rows, rows, tile_grid
 from display.model import Call, Tile, WallModel
 from display.text import Color, Style, Typesetter

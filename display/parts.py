@@ -1,12 +1,14 @@
-"""Building the wall's parts from its settings: the voice, the speaker, the client."""
+"""Building the wall's parts from its settings: the voice and the speaker.
+
+(The client is every device's: `antrean.startup.device_client`.)
+"""
 
 from __future__ import annotations
 
 import logging
 
-from antrean.client import DeviceClient
 from antrean.voice import CallVoice, Espeak, SoundMode, VoiceError, VoicePack
-from display.settings import DisplaySettings, VoiceSettings
+from display.settings import VoiceSettings
 from display.speaker import PygameSpeaker, RecordingSpeaker, Speaker
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,3 @@ def make_speaker(settings: VoiceSettings) -> Speaker:
     except Exception as error:  # pygame.error: no sound device at all
         log.error("no sound device (%s): calls are shown but not heard", error)
         return RecordingSpeaker()
-
-
-def make_client(settings: DisplaySettings) -> DeviceClient:
-    return DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site
-    )

@@ -12,19 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from antrean.settings import ProgramSettings
+from antrean.settings import DeviceSettings, Section
 from antrean.spoken import DEFAULT_WORDING, check_wording
 from antrean.voice import SoundMode
 
 DEFAULT_CONFIG = Path("/etc/antrean/display.toml")
 CONFIG_ENV = "ANTREAN_DISPLAY_CONFIG"
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ScreenSettings(Section):
@@ -137,20 +133,14 @@ class SimulationSettings(Section):
     )
 
 
-class DisplaySettings(ProgramSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ANTREAN_DISPLAY_", env_nested_delimiter="__", extra="forbid"
-    )
+class DisplaySettings(DeviceSettings):
+    model_config = SettingsConfigDict(env_prefix="ANTREAN_DISPLAY_")
     program: ClassVar[str] = "display"
     config_env: ClassVar[str | None] = CONFIG_ENV
     default_file: ClassVar[Path | None] = DEFAULT_CONFIG
+    device: ClassVar[str] = "display"
+    device_add: ClassVar[str] = "--kind display"
 
-    server_url: str = Field(default="http://127.0.0.1:8000", description="the queue server")
-    token: SecretStr = Field(
-        default=SecretStr(""), description="this display's device token (antrean device add)"
-    )
-    site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_-]{1,40}$")
-    health_report_seconds: float = Field(default=60.0, gt=0)
     screen: ScreenSettings = Field(default_factory=ScreenSettings)
     wall: WallSettings = Field(default_factory=WallSettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)

@@ -54,8 +54,9 @@ class SimulatedDisplay:
 def simulated_display(
     settings: DisplaySettings, *, say: Callable[[str], None] = print
 ) -> SimulatedDisplay:
+    from antrean.startup import device_client
     from display.app import DisplayApp, Frame
-    from display.parts import make_client, make_speaker, make_voice
+    from display.parts import make_speaker, make_voice
     from display.screen import PygameScreen
 
     settings = simulated_settings(settings)
@@ -63,7 +64,7 @@ def simulated_display(
     out.mkdir(parents=True, exist_ok=True)
     screen = PygameScreen(settings.screen)
     voice = make_voice(settings.voice)
-    app = DisplayApp(settings, make_client(settings), screen, make_speaker(settings.voice), voice)
+    app = DisplayApp(settings, device_client(settings), screen, make_speaker(settings.voice), voice)
     sim = SimulatedDisplay(app, asyncio.Event(), out)
     offscreen = screen.driver == "offscreen"
     every = settings.simulation.frame_every

@@ -20,7 +20,7 @@ from typing import Any
 
 import antrean
 from antrean.client import ClientUpdate, ConnectionState, DeviceClient
-from antrean.health import DeviceHealth, PrinterState
+from antrean.health import DeviceHealth, PrinterState, keep_reporting
 from antrean.protocol import IssuedTicket
 from antrean.storage import disk_state
 from kiosk.buttons import ButtonBoard, Press
@@ -150,17 +150,10 @@ class Kiosk:
         )
 
     async def _report_health_loop(self) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self.settings.health_report_seconds):
-                    await self._health_due.wait()
-            except TimeoutError:
-                pass
-            self._health_due.clear()
-            try:
-                await self.client.report_health(self.health())
-            except Exception:
-                log.exception("reporting health failed")
+        await keep_reporting(
+            self.health, self.client.report_health,
+            every=self.settings.health_report_seconds, due=self._health_due, log=log,
+        )
 
     # The connection.
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from kiosk.settings import ButtonSettings, Pin
+from antrean.pins import Pin
+from kiosk.settings import ButtonSettings
 
 
 @dataclass(frozen=True)

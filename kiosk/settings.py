@@ -12,26 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from antrean.settings import ProgramSettings
+from antrean.pins import Pin, pin_value
+from antrean.settings import DeviceSettings, Section
 from antrean.vocabulary import Priority
 from kiosk.profiles import PaperProfile, profile_named
 
 DEFAULT_CONFIG = Path("/etc/antrean/kiosk.toml")
 CONFIG_ENV = "ANTREAN_KIOSK_CONFIG"
-
-Pin = int | str  # a GPIO number (17) or a gpiozero pin name ("GPIO17", "BOARD11")
-
-
-def _pin(value: Pin | None) -> Pin | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else value
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 class ButtonSettings(Section):
     services: dict[str, str] = Field(
@@ -70,10 +60,10 @@ class ButtonSettings(Section):
         return kind
 
     def pins(self) -> dict[Pin, str]:
-        return {int(pin) if pin.isdigit() else pin: code for pin, code in self.services.items()}
+        return {pin_value(pin): code for pin, code in self.services.items()}
 
     def priority_pin(self) -> Pin | None:
-        return _pin(self.priority)
+        return None if self.priority is None else pin_value(self.priority)
 
 
 class LightSettings(Section):
@@ -89,8 +79,7 @@ class LightSettings(Section):
             "ready": self.ready, "busy": self.busy, "problem": self.problem,
             "priority": self.priority,
         }
-        pins = {name: _pin(pin) for name, pin in named.items()}
-        return {name: pin for name, pin in pins.items() if pin is not None}
+        return {name: pin_value(pin) for name, pin in named.items() if pin is not None}
 
 
 class PrinterCommon(Section):
@@ -179,21 +168,15 @@ class SimulationSettings(Section):
     )
 
 
-class KioskSettings(ProgramSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ANTREAN_KIOSK_", env_nested_delimiter="__", extra="forbid"
-    )
+class KioskSettings(DeviceSettings):
+    model_config = SettingsConfigDict(env_prefix="ANTREAN_KIOSK_")
     program: ClassVar[str] = "kiosk"
     config_env: ClassVar[str | None] = CONFIG_ENV
     default_file: ClassVar[Path | None] = DEFAULT_CONFIG
+    device: ClassVar[str] = "kiosk"
+    device_add: ClassVar[str] = "--kind kiosk"
 
-    server_url: str = Field(default="http://127.0.0.1:8000", description="the queue server")
-    token: SecretStr = Field(
-        default=SecretStr(""), description="this kiosk's device token (antrean device add)"
-    )
-    site: str = Field(default="demo", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     command_timeout: float = Field(default=4.0, gt=0, le=30)
-    health_report_seconds: float = Field(default=60.0, gt=0)
     buttons: ButtonSettings = Field(default_factory=ButtonSettings)
     lights: LightSettings = Field(default_factory=LightSettings)
     printer: PrinterSettings = Field(default_factory=lambda: FilePrinterSettings())

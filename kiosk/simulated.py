@@ -10,13 +10,8 @@ ticket is also saved as a PNG.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import sys
-import termios
 import time
-import tty
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +19,7 @@ from typing import IO, Any
 from escpos.escpos import Escpos
 
 from antrean.health import PrinterState
+from antrean.keyboard import press, run_with_keys
 from antrean.protocol import IssuedTicket
 from kiosk.health import DLE_EOT
 from kiosk.profiles import PaperProfile
@@ -177,10 +173,10 @@ class Keyboard:
         """Act on one key; returns what happened, for the screen."""
         if key.isdigit() and 1 <= int(key) <= len(self.service_pins):
             pin = self.service_pins[int(key) - 1]
-            self._click(pin)
+            press(self.factory, pin)
             return f"pressed button {key} ({pin})"
         if key == "p" and self.priority_pin is not None:
-            self._click(self.priority_pin)
+            press(self.factory, self.priority_pin)
             return "pressed PRIORITAS"
         mishaps = {
             "n": PrinterState.PAPER_NEAR_END, "x": PrinterState.PAPER_OUT, "f": PrinterState.OK,
@@ -195,26 +191,6 @@ class Keyboard:
             self.quit()
             return "quitting"
         return None
-
-    def _click(self, pin: Any) -> None:
-        mock = self.factory.pin(pin)
-        mock.drive_low()
-        mock.drive_high()
-
-
-@contextlib.contextmanager
-def _single_keys(stream: IO[str]) -> Iterator[None]:
-    """Keys arrive one at a time, unechoed, while a terminal is attached."""
-    if not stream.isatty():
-        yield
-        return
-    fd = stream.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 @dataclass
@@ -236,7 +212,7 @@ def simulated_kiosk(
     """The kiosk wired to mock pins, a file printer and a PNG archive; `say` narrates."""
     from gpiozero.pins.mock import MockFactory
 
-    from antrean.client import DeviceClient
+    from antrean.startup import device_client
     from kiosk.app import Kiosk
     from kiosk.presses import Result
     from kiosk.printer.port import PrinterPort
@@ -255,10 +231,7 @@ def simulated_kiosk(
         code = result.ticket.ticket.code if result.ticket else "-"
         say(f"{result.service}: {result.outcome.value} {code} {result.detail}".rstrip())
 
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout,
-    )
+    client = device_client(settings, command_timeout=settings.command_timeout)
     kiosk = Kiosk(
         settings, client, PrinterPort(printer), pin_factory=factory,
         on_scene=lambda scene: say(f"lamps  {scene.describe()}"), on_printed=printed,
@@ -273,29 +246,12 @@ def run_simulated(settings: KioskSettings) -> int:
 
     async def main() -> None:
         sim = simulated_kiosk(settings)
-        loop = asyncio.get_running_loop()
-        stdin = sys.stdin.fileno()
-
-        def read_keys() -> None:
-            keys = os.read(stdin, 64).decode(errors="ignore")
-            if not keys:  # end of input: keep running without keys
-                loop.remove_reader(stdin)
-            for key in keys:
-                said = sim.keyboard.key(key.lower())
-                if said:
-                    print(said, flush=True)
-
         print(f"simulated kiosk for site {settings.site} at {settings.server_url}")
         print(f"tickets go to {settings.simulation.output_dir}/")
         for number, (pin, service) in enumerate(sim.keyboard.services, start=1):
             print(f"  {number} = service {service} ({pin})")
         print(KEY_HELP, flush=True)
-        with _single_keys(sys.stdin):
-            loop.add_reader(stdin, read_keys)
-            try:
-                await sim.kiosk.run(sim.stop)
-            finally:
-                loop.remove_reader(stdin)
+        await run_with_keys(sim.kiosk.run(sim.stop), sim.keyboard.key)
 
     asyncio.run(main())
     return 0

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from antrean.protocol import IssuedTicket, QueueSnapshot
 from antrean.vocabulary import Priority
-from antrean.wording import wait_phrase
+from antrean.wording import long_date, wait_phrase
 from kiosk import qr, wording
 from kiosk.profiles import MAX_TEXT_SCALE, PaperProfile
 
@@ -184,7 +184,7 @@ def layout_ticket(content: TicketContent, paper: PaperProfile) -> Layout:
     for mark in wording.priority_mark(content.priority):
         out.text(mark, (2, 2), fallback=(1, 2), bold=True, invert=True)
     out.rule()
-    out.text(wording.long_date(content.issued_at))
+    out.text(long_date(content.issued_at))
     out.text(f"Jam {wording.clock_time(content.issued_at)}")
     ahead = wording.together(f"{content.people_ahead} orang")
     out.text(f"Di depan Anda: {ahead}", bold=True)
@@ -215,7 +215,7 @@ def layout_closed(notice: ClosedNotice, paper: PaperProfile) -> Layout:
     if notice.next_open is not None:
         out.feed()
         out.text("Buka kembali:")
-        out.text(wording.together(wording.long_date(notice.next_open)), bold=True)
+        out.text(wording.together(long_date(notice.next_open)), bold=True)
         out.text(f"Jam {wording.clock_time(notice.next_open)}", bold=True)
     out.rule()
     out.text("Silakan datang kembali pada jam layanan. Terima kasih.")

@@ -1,4 +1,5 @@
-"""Words on the paper, in Indonesian: dates, times, priority marks.
+"""Words on the paper, in Indonesian: times and priority marks (the date and the
+zone are `antrean.wording`'s, as on the wall).
 
 Thermal printers only know a code page, so text is also reduced to plain
 ASCII here (a dash for an en dash, "..." for an ellipsis): what is printed
@@ -8,17 +9,10 @@ and what the PNG shows are then the same characters.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from antrean.vocabulary import Priority
-
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
-# Indonesia's three zones, by UTC offset.
-ZONES = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA", timedelta(hours=9): "WIT"}
+from antrean.wording import zone_name
 
 PRIORITY_LABELS = {
     Priority.ELDERLY: "LANSIA",
@@ -56,21 +50,6 @@ def _ascii(text: str) -> str:
 def together(text: str) -> str:
     """The words kept on one line: 'sekitar 1 jam 5 menit' is never split."""
     return text.replace(" ", NO_BREAK)
-
-
-def zone_name(moment: datetime) -> str:
-    offset = moment.utcoffset()
-    if offset is None:
-        return ""
-    if offset in ZONES:
-        return ZONES[offset]
-    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
-    return f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "")
-
-
-def long_date(moment: datetime) -> str:
-    """'Selasa, 24 November 2026'."""
-    return f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def clock_time(moment: datetime) -> str:

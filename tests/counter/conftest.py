@@ -9,7 +9,6 @@ bytes RPLCD sent.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,13 +19,14 @@ from typing import Any
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from antrean.client import DeviceClient
+from antrean.keyboard import press
+from antrean.lamps import Scene
 from antrean.protocol import IssueTicketCommand
+from antrean.startup import device_client
 from antrean.vocabulary import DeviceKind, Role
 from counter.app import Keypad, Result
 from counter.hd44780 import EmulatedLcd
 from counter.lcd import I2cLcd, Lcd
-from counter.lights import Scene
 from counter.settings import CounterSettings, CounterWiring
 from server.admin import add_device
 from server.app import create_app
@@ -37,6 +37,7 @@ from server.operations import Operations
 from server.permissions import Caller
 from server.store.database import Database
 from tests.conftest import make_demo_database
+from tests.devices import running, until
 from tests.live import serving
 
 # Counter 1's wiring (BCM numbers).
@@ -125,8 +126,7 @@ class Rig:
     scenes: dict[int, list[Scene]] = field(default_factory=dict)
 
     def press(self, pin: int) -> None:
-        self.pins.pin(pin).drive_low()
-        self.pins.pin(pin).drive_high()
+        press(self.pins, pin)
 
     async def hold(self, pin: int, seconds: float = HOLD + 0.3) -> None:
         self.pins.pin(pin).drive_low()
@@ -144,12 +144,7 @@ class Rig:
         return bool(self.pins.pin(pin).state)
 
     async def until(self, condition: Callable[[], bool], timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                glass = {n: lcd.lines() for n, lcd in self.lcds.items()}
-                raise AssertionError(f"still not so after {timeout} s; LCDs: {glass}")
-            await asyncio.sleep(0.02)
+        await until(condition, timeout, lambda: {n: lcd.lines() for n, lcd in self.lcds.items()})
 
 
 @asynccontextmanager
@@ -172,22 +167,11 @@ async def running_keypad(
 
     results: asyncio.Queue[Result] = asyncio.Queue()
     scenes: dict[int, list[Scene]] = {}
-    client = DeviceClient(
-        settings.server_url, settings.token.get_secret_value(), site=settings.site,
-        command_timeout=settings.command_timeout, max_backoff=0.5,
-    )
+    client = device_client(settings, command_timeout=settings.command_timeout, max_backoff=0.5)
     keypad = Keypad(
         settings, client, pin_factory=pins, lcd_factory=lcd_for,
         on_scene=lambda number, scene: scenes.setdefault(number, []).append(scene),
     )
     keypad.on_result(results.put_nowait)
-    stop = asyncio.Event()
-    task = asyncio.create_task(keypad.run(stop))
-    try:
-        if online:
-            await client.wait_online(15)
+    async with running(keypad.run, client, online=online, pins=pins):
         yield Rig(keypad, pins, lcds, results, scenes)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 15)
-        pins.reset()

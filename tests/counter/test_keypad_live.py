@@ -7,11 +7,11 @@ import logging
 
 import pytest
 
+from antrean.lamps import Pattern
 from antrean.vocabulary import CounterState, Satisfaction, TicketStatus
 from counter.app import Outcome
 from counter.buttons import Key
 from counter.hd44780 import EmulatedLcd
-from counter.lights import Pattern
 from tests.counter.conftest import (
     DISSATISFIED,
     FINISH,

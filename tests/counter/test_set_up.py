@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from antrean.lamps import Pattern
 from antrean.vocabulary import TicketStatus
 from counter.app import Outcome
-from counter.lights import Pattern
 from counter.settings import CounterWiring
 from server.config import ServerSettings
 from tests.conftest import make_demo_database

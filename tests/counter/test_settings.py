@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from antrean.settings import SettingsError
-from counter.main import run
 from counter.settings import CounterSettings, pin_key
 from counter.setup import pin_problems
 
@@ -53,13 +52,3 @@ def test_the_same_pin_spelled_differently_is_found() -> None:
     problems = pin_problems(settings)
     assert [sorted(p.counters) for p in problems] == [[1, 2], [2, 3]]
     assert [p.lcd.short for p in problems] == ["PIN GANDA GPIO17", "PIN GANDA GPIO6"]
-
-
-def test_a_keypad_without_token_says_how_to_get_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("ANTREAN_COUNTER_TOKEN", raising=False)
-    config = tmp_path / "counter.toml"
-    config.write_text('site = "kec-utara"\n')
-    with pytest.raises(ValueError, match="antrean device add --site kec-utara --kind counter"):
-        run(config)

@@ -9,7 +9,6 @@ driver, with a speaker that records what it played.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -41,6 +40,7 @@ from server.demo_office import DEMO_PASSWORD
 from server.operations import Operations
 from server.store.database import Database
 from tests.conftest import make_demo_database
+from tests.devices import running, until
 from tests.live import free_port
 
 START_TIMEOUT = 30.0
@@ -188,11 +188,7 @@ class Wall:
     screen: PygameScreen
 
     async def until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still not so after {timeout} s")
-            await asyncio.sleep(0.02)
+        await until(condition, timeout)
 
     def shows(self, code: str) -> bool:
         model = self.frames[-1].scene.model if self.frames else None
@@ -228,13 +224,8 @@ async def running_wall(
     spoken: list[Announcement] = []
     app.on_frame(frames.append)
     app.on_spoken(spoken.append)
-    stop = asyncio.Event()
-    task = asyncio.create_task(app.run(stop))
     try:
-        if online:
-            await client.wait_online(20)
-        yield Wall(app, speaker, frames, spoken, screen)
+        async with running(app.run, client, online=online, timeout=20):
+            yield Wall(app, speaker, frames, spoken, screen)
     finally:
-        stop.set()
-        await asyncio.wait_for(task, 20)
         screen.close()

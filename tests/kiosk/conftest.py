@@ -8,7 +8,6 @@ printer and can be made to fail.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ import pytest
 from escpos.printer import Dummy
 from gpiozero.pins.mock import MockFactory
 
-from antrean.client import DeviceClient
+from antrean.keyboard import press
+from antrean.startup import device_client
 from antrean.vocabulary import DeviceKind
 from kiosk.app import Kiosk
 from kiosk.lights import Scene
@@ -36,6 +36,7 @@ from server.engine.model import Ticket
 from server.store import accounts
 from server.store.database import Database
 from tests.conftest import make_demo_database
+from tests.devices import running, until
 from tests.live import serving
 
 BUTTON_A, BUTTON_B, PRIORITY = 17, 27, 22
@@ -138,8 +139,7 @@ class Rig:
     last_finished: float = float("-inf")
 
     def press(self, pin: int = BUTTON_A) -> None:
-        self.pins.pin(pin).drive_low()
-        self.pins.pin(pin).drive_high()
+        press(self.pins, pin)
 
     async def press_when_cool(self, pin: int = BUTTON_A) -> None:
         """Press once the last press's cool-down is over: a press inside it is ignored."""
@@ -155,11 +155,7 @@ class Rig:
         return bool(self.pins.pin(pin).state)
 
     async def until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still not so after {timeout} s: {self.kiosk.status()}")
-            await asyncio.sleep(0.02)
+        await until(condition, timeout, self.kiosk.status)
 
 
 @asynccontextmanager
@@ -170,18 +166,10 @@ async def running_kiosk(
     settings = kiosk_settings(url, token, **changes)
     pins = MockFactory()
     printer = printer or AnsweringPrinter()
-    client = DeviceClient(url, token, site=settings.site, command_timeout=settings.command_timeout)
+    client = device_client(settings, command_timeout=settings.command_timeout)
     results: asyncio.Queue[Result] = asyncio.Queue()
     scenes: list[Scene] = []
     kiosk = Kiosk(settings, client, PrinterPort(printer), pin_factory=pins, on_scene=scenes.append)
     kiosk.on_result(results.put_nowait)
-    stop = asyncio.Event()
-    task = asyncio.create_task(kiosk.run(stop))
-    try:
-        if online:
-            await client.wait_online(15)
+    async with running(kiosk.run, client, online=online, pins=pins):
         yield Rig(kiosk, pins, printer, results, scenes)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 15)
-        pins.reset()

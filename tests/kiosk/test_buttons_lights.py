@@ -8,8 +8,9 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from antrean.health import PrinterState
+from antrean.lamps import Pattern
 from kiosk.buttons import ButtonBoard, Press, PressGate, PriorityArming
-from kiosk.lights import KioskStatus, Lights, Pattern, Scene, scene_for
+from kiosk.lights import KioskStatus, Lights, Scene, scene_for
 from kiosk.settings import ButtonSettings, LightSettings
 
 

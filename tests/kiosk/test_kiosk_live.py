@@ -12,8 +12,8 @@ import httpx
 import zxingcpp
 
 from antrean.health import PrinterState
+from antrean.lamps import Pattern
 from antrean.vocabulary import Priority, TicketStatus
-from kiosk.lights import Pattern
 from kiosk.presses import Outcome
 from server.engine.commands import find_site
 from tests.kiosk.conftest import (

@@ -151,14 +151,6 @@ def test_closed_slip_gives_the_reason_and_next_opening() -> None:
     assert not any(isinstance(b, Qr) for b in layout.blocks)
 
 
-def test_time_zone_names() -> None:
-    moment = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert wording.zone_name(moment.astimezone(ZoneInfo("Asia/Jakarta"))) == "WIB"
-    assert wording.zone_name(moment.astimezone(ZoneInfo("Asia/Makassar"))) == "WITA"
-    assert wording.zone_name(moment.astimezone(ZoneInfo("Asia/Jayapura"))) == "WIT"
-    assert wording.zone_name(moment) == "UTC+0"
-
-
 def test_plain_makes_printable_ascii() -> None:
     assert wording.plain("Layanan malam: Selasa – Kamis 19.30—21.30 … ±5 “ok”") == (
         'Layanan malam: Selasa - Kamis 19.30-21.30 ... +/-5 "ok"'

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from kiosk.lights import Pattern
+from antrean.lamps import Pattern
 from kiosk.presses import Outcome
 from tests.kiosk.conftest import BUTTON_A, BUTTON_B, READY, Office, running_kiosk
 

@@ -1,12 +1,15 @@
-"""The estimated wait as every screen and paper words it."""
+"""The estimated wait, the date and the time zone as every screen and paper words them."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antrean.wording import rounded_wait, wait_phrase
+from antrean.wording import long_date, rounded_wait, wait_phrase, zone_name
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,25 @@ def test_rounding_never_reverses_order_nor_strays_far(a: float, b: float) -> Non
     assert abs(high_shown - high) <= allowed + 1e-9
     if high > 20:
         assert high_shown % 5 == 0
+
+
+def test_time_zone_names() -> None:
+    moment = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert zone_name(moment.astimezone(ZoneInfo("Asia/Jakarta"))) == "WIB"
+    assert zone_name(moment.astimezone(ZoneInfo("Asia/Makassar"))) == "WITA"
+    assert zone_name(moment.astimezone(ZoneInfo("Asia/Jayapura"))) == "WIT"
+    assert zone_name(moment) == "UTC+0"
+    assert zone_name(moment.astimezone(timezone(timedelta(hours=5, minutes=30)))) == "UTC+5:30"
+    assert zone_name(datetime(2026, 1, 1, 12, 0)) == ""
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (datetime(2026, 12, 1), "Selasa, 1 Desember 2026"),
+        (datetime(2026, 1, 4), "Minggu, 4 Januari 2026"),
+        (datetime(2027, 3, 29), "Senin, 29 Maret 2027"),
+    ],
+)
+def test_long_date(day: datetime, words: str) -> None:
+    assert long_date(day) == words
