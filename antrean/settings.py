@@ -14,7 +14,7 @@ import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
@@ -139,6 +139,36 @@ class DeviceSettings(ProgramSettings):
                 f"{self.site} {self.device_add}` on the server and set `token` "
                 f"(or {variable})"
             )
+
+
+Document = TypeVar("Document", bound=BaseModel)
+
+
+def file_text(path: Path, error: type[ValueError]) -> str:
+    """A file's text, or `error` saying in one line why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise error(f"cannot read {path}: {problem.strerror or problem}") from None
+
+
+def parse_document(
+    model: type[Document], text: str, path: Path | None, what: str, error: type[ValueError]
+) -> Document:
+    """A TOML document (an office file, a scenario) checked against `model`; a
+    mistake is raised as `error`, naming the file (or `what`), the line and the key."""
+    where = str(path) if path else what
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{where}: not valid TOML: {problem}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as problem:
+        raise error(
+            explain(problem, f"{what} is not valid", path or Path(where), text, data,
+                    environment=False, noun="key")
+        ) from None
 
 
 def explain(

@@ -10,7 +10,6 @@ file exported from a running office applies to it without a change.
 from __future__ import annotations
 
 import json
-import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,12 +20,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from antrean.settings import explain
+from antrean.settings import file_text, parse_document
 from server.admin import CounterSpec, ServiceSpec, SiteSpec
 from server.engine.schedule import WEEKDAYS, Schedule, TimeRange
 
@@ -268,26 +266,11 @@ class OfficeFile(_Strict):
 
 
 def read_office_file(path: Path) -> OfficeFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise OfficeFileError(f"cannot read {path}: {error.strerror or error}") from None
-    return parse_office_file(text, path)
+    return parse_office_file(file_text(path, OfficeFileError), path)
 
 
 def parse_office_file(text: str, path: Path | None = None) -> OfficeFile:
-    where = str(path) if path else "the office file"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise OfficeFileError(f"{where}: not valid TOML: {error}") from None
-    try:
-        return OfficeFile.model_validate(data)
-    except ValidationError as error:
-        raise OfficeFileError(
-            explain(error, "the office file is not valid", path or Path(where), text, data,
-                    environment=False, noun="key")
-        ) from None
+    return parse_document(OfficeFile, text, path, "the office file", OfficeFileError)
 
 
 def render(office: OfficeFile) -> str:

@@ -13,7 +13,6 @@ office file: an unknown key or a bad value is reported with its line.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,12 +26,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from antrean.settings import explain
+from antrean.settings import file_text, parse_document
 from server.office.file import OfficeFile, OfficeFileError, read_office_file
 
 SHIPPED = resources.files("server.simulation") / "scenarios"
@@ -233,26 +231,12 @@ class Scenario:
 
 
 def read_scenario(path: Path) -> Scenario:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"cannot read {path}: {error.strerror or error}") from None
-    return parse_scenario(text, path)
+    return parse_scenario(file_text(path, ScenarioError), path)
 
 
 def parse_scenario(text: str, path: Path | None = None) -> Scenario:
     where = str(path) if path else "the scenario"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{where}: not valid TOML: {error}") from None
-    try:
-        parsed = ScenarioFile.model_validate(data)
-    except ValidationError as error:
-        raise ScenarioError(
-            explain(error, "the scenario is not valid", path or Path(where), text, data,
-                    environment=False, noun="key")
-        ) from None
+    parsed = parse_document(ScenarioFile, text, path, "the scenario", ScenarioError)
     if isinstance(parsed.office, str):
         office_path = Path(parsed.office)
         if not office_path.is_absolute():
