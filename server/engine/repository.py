@@ -93,14 +93,15 @@ class QueueRepository(Protocol):
         counter id: one read for every counter of the site."""
         ...
 
-    def add(self, item: Ticket | Event) -> None:
-        """Store a new ticket (which gets its id) or append an event."""
+    def add(self, item: Ticket) -> None:
+        """Store a new ticket, which gets its id."""
         ...
 
     def save(self, item: Site | Service | Counter | Ticket) -> None:
         """Write what changed on a loaded object since it was loaded or last saved."""
         ...
 
-    def next_seq(self, site: Site) -> int:
-        """The site's next event number; holds the site row until commit."""
+    def append(self, site: Site, event: Event) -> Event:
+        """Store the event numbered with the site's next seq, and return it so numbered;
+        holds the site row until commit, so events commit in seq order."""
         ...

@@ -469,6 +469,27 @@ def next_seq(dialect: str) -> ClauseElement:
 
 
 @_statement
+def append_event(dialect: str) -> ClauseElement:
+    """PostgreSQL: the site's next seq and the event's row in one statement (the same
+    row lock as `next_seq`, taken later, held until commit). SQLite runs no UPDATE
+    inside a WITH, and its statements cost no round trip: it uses the two."""
+    bump = (
+        update(SITES)
+        .where(SITES.c.id == _value("key", SITES.c.id))
+        .values(last_seq=SITES.c.last_seq + 1)
+        .returning(SITES.c.last_seq)
+        .cte("bump")
+    )
+    columns = [c for c in EVENTS.columns if c.key not in ("id", "seq")]
+    values = select(*(_value(new(c.key), c) for c in columns), bump.c.last_seq)
+    return (
+        generic_insert(EVENTS)
+        .from_select([*(c.key for c in columns), "seq"], values)
+        .returning(EVENTS.c.seq)
+    )
+
+
+@_statement
 def events_since(dialect: str) -> ClauseElement:
     return (
         select(EVENTS)

@@ -14,6 +14,7 @@ lifecycle.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -271,14 +272,27 @@ class UnitOfWork:
 
     # --- events -------------------------------------------------------------------------
 
-    def next_seq(self, site: Site) -> int:
-        row = self.connection.row(statements.next_seq, {"key": site.id})
+    def append(self, site: Site, event: Event) -> Event:
+        """Number the event with the site's next seq and store it; the site's row is
+        held until commit, so the site's events commit in the order of their seq."""
+        self.require_writable()
+        values = statements.new_values(event_log.row(event))
+        if self.connection.is_postgres:
+            del values[statements.new("seq")]
+            values["key"] = site.id
+            row = self.connection.row(statements.append_event, values)
+        else:
+            row = self.connection.row(statements.next_seq, {"key": site.id})
+            assert row is not None
+            values[statements.new("seq")] = int(row[0])
+            self.connection.run(statements.insert_row(statements.EVENTS, False), values)
         assert row is not None
-        seq = int(row[0])
-        # Stored already by that UPDATE: the site is as saved.
-        site.last_seq = seq
+        numbered = replace(event, seq=int(row[0]))
+        # Stored already: the site is as saved.
+        site.last_seq = numbered.seq
         self._as_saved[(Site, site.id)] = SITE.values(site)
-        return seq
+        self.appended.append(numbered)
+        return numbered
 
     def events_since(self, site_id: int, seq: int, limit: int = 1000) -> list[Event]:
         params = {"site_id": site_id, "seq": seq, "limit": limit}
@@ -293,14 +307,9 @@ class UnitOfWork:
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, item: Site | Service | Counter | Ticket | Event) -> None:
-        """Store a new object (it gets its id) or append an event."""
+    def add(self, item: Site | Service | Counter | Ticket) -> None:
+        """Store a new object: it gets its id."""
         self.require_writable()
-        if isinstance(item, Event):
-            insert = statements.insert_row(statements.EVENTS, False)
-            self.connection.run(insert, statements.new_values(event_log.row(item)))
-            self.appended.append(item)
-            return
         shape = _SHAPES[type(item)]
         values = shape.columns(item)
         del values["id"]
