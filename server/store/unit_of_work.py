@@ -32,12 +32,40 @@ Obj = TypeVar("Obj", Site, Service, Counter, Ticket)
 _SHAPES: dict[type, Shape[Any]] = {Site: SITE, Service: SERVICE, Counter: COUNTER, Ticket: TICKET}
 
 
+class DaysTidied:
+    """Per office, the latest local day before which no ticket is left unfinished, as
+    this process's own committed transactions found (and made) it.
+
+    Every ticket and every call first closes what earlier days left open; once a
+    transaction has done so and committed, nothing can reopen a ticket of an
+    earlier day (commands act on the day's tickets only), so the same day's later
+    commands skip the read. Kept per process, which is why a backup is restored
+    only with the server stopped (`antrean restore` refuses otherwise).
+    """
+
+    def __init__(self) -> None:
+        self._through: dict[int, date] = {}
+
+    def covers(self, site_id: int, day: date) -> bool:
+        through = self._through.get(site_id)
+        return through is not None and day <= through
+
+    def record(self, tidied: dict[int, date]) -> None:
+        for site_id, day in tidied.items():
+            if not self.covers(site_id, day):
+                self._through[site_id] = day
+
+
 class UnitOfWork:
     """The engine's repository inside one transaction (`QueueRepository`)."""
 
-    def __init__(self, connection: Connection, writable: bool) -> None:
+    def __init__(
+        self, connection: Connection, writable: bool, days_tidied: DaysTidied | None = None
+    ) -> None:
         self.connection = connection
         self.writable = writable
+        self._days_tidied = days_tidied
+        self._tidied: dict[int, date] = {}
         # Row locks exist only on PostgreSQL; SQLite's write lock is the whole file.
         self._locks_rows = connection.is_postgres
         self._held: dict[tuple[type, int], Any] = {}
@@ -223,7 +251,15 @@ class UnitOfWork:
         return {counter_id for (counter_id,) in rows}
 
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
-        return self._tickets(statements.unfinished, {"site_id": site_id, "local_day": local_day})
+        """Tickets of earlier days still open. Asked by a write transaction, so that
+        it closes them: once it has committed, the day needs no second look."""
+        tidied = self._days_tidied
+        if self.writable and tidied is not None and tidied.covers(site_id, local_day):
+            return []
+        found = self._tickets(statements.unfinished, {"site_id": site_id, "local_day": local_day})
+        if self.writable:
+            self._tidied[site_id] = max(local_day, self._tidied.get(site_id, local_day))
+        return found
 
     def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
         params = {"service_id": service_id, "local_day": local_day, "limit": limit}
@@ -396,3 +432,8 @@ class UnitOfWork:
             raise UnsavedChanges("changed but never saved: " + "; ".join(unsaved))
         self.connection.commit(self._last)
         self._last = []
+
+    def committed(self) -> None:
+        """After the commit: what this transaction found out for later ones."""
+        if self._days_tidied is not None and self._tidied:
+            self._days_tidied.record(self._tidied)
