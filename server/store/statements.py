@@ -642,6 +642,16 @@ def device_by_hash(dialect: str) -> ClauseElement:
 
 
 @_statement
+def device_and_site_by_hash(dialect: str) -> ClauseElement:
+    """A device and its office in one read: a device's command names that office next."""
+    return (
+        select(DEVICES, SITES)
+        .join_from(DEVICES, SITES, DEVICES.c.site_id == SITES.c.id, isouter=True)
+        .where(DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash))
+    )
+
+
+@_statement
 def device_by_id(dialect: str) -> ClauseElement:
     return select(DEVICES).where(DEVICES.c.id == _value("id", DEVICES.c.id))
 

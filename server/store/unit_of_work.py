@@ -115,6 +115,12 @@ class UnitOfWork:
         self._site_codes[site.code] = site
         return site
 
+    def keep_site(self, row: Sequence[Any]) -> Site:
+        """A site read along with something else (a device and its office)."""
+        site = self._keep_site(row)
+        assert site is not None
+        return site
+
     def site(self, code: str) -> Site | None:
         if code in self._site_codes:
             return self._site_codes[code]
