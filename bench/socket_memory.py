@@ -35,7 +35,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,7 +250,7 @@ def antrean_run(label: str, code: Path | None, env: dict[str, str], tokens: list
             command = [sys.executable, __file__, "--serve-traced", str(trace_file), "--",
                        "server", "--port", str(port)]
         with process(command, server_env, port_open(port)) as pid:
-            reading = run_loop(
+            reading: Reading = run_loop(
                 measure(label, f"ws://127.0.0.1:{port}/ws", pid, tokens, warm, trace_file)
             )
             if trace_file is not None:
@@ -264,7 +263,10 @@ def bare_run(sockets: int, warm: int) -> Reading:
     command = [sys.executable, str(ROOT / "bench" / "fanout.py"), "--bare-server", str(port)]
     with process(command, {}, port_open(port)) as pid:
         tokens: list[str | None] = [None] * sockets
-        return run_loop(measure("bare websockets", f"ws://127.0.0.1:{port}", pid, tokens, warm))
+        reading: Reading = run_loop(
+            measure("bare websockets", f"ws://127.0.0.1:{port}", pid, tokens, warm)
+        )
+        return reading
 
 
 def show(reading: Reading) -> None:
@@ -307,9 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         url = stack.enter_context(database(args.postgres, folder))
         city = prepare_city(url, args.offices, per_office)
         # Round-robin over the offices, as a city's processes each hold some of every office.
-        tokens: list[str | None] = [
-            office.displays[d] for d in range(per_office) for office in city
-        ][: args.sockets]
+        spread = [office.displays[d] for d in range(per_office) for office in city]
+        tokens: list[str | None] = list(spread[: args.sockets])
         env = {
             "ANTREAN_DATABASE_URL": url, "ANTREAN_LOG_LEVEL": "warning",
             "ANTREAN_FANOUT": "postgres" if args.postgres else "memory",
