@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--postgres", action="store_true",
                         help="a throwaway PostgreSQL cluster and LISTEN/NOTIFY, as the city")
-    parser.add_argument("--against", metavar="REV",
-                        help="also run the servers of this git revision, alternately")
+    parser.add_argument("--against", metavar="REV[,REV…]",
+                        help="also run the servers of these git revisions, alternately")
     parser.add_argument("--no-bare", dest="bare", action="store_false")
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc in the server: what the sockets hold, by line")
@@ -317,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             "ANTREAN_WS_MAX_PENDING_HELLOS": "1000",
         }
         arms: list[tuple[str, Path | None]] = [("this code", None)]
-        if args.against:
-            arms.append((args.against, stack.enter_context(code_of(args.against))))
+        for revision in args.against.split(",") if args.against else []:
+            arms.append((revision, stack.enter_context(code_of(revision))))
         for run in range(args.runs):
             print(f"run {run + 1}/{args.runs}")
             for label, code in arms:
@@ -340,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<16} {start:5.1f} / {warm:5.1f}")
     ours = medians["this code"]
     print(f"goal ≤ {GOAL_KIB:g} KiB per socket: {'met' if ours <= GOAL_KIB else 'not met'}")
-    if args.against:
-        print(f"this code / {args.against}: {ours / medians[args.against]:.2f}")
+    for revision in args.against.split(",") if args.against else []:
+        print(f"this code / {revision}: {ours / medians[revision]:.2f}")
     if "bare websockets" in medians:
         print(f"this code / bare websockets: {ours / medians['bare websockets']:.2f}")
     return 0
