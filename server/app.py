@@ -59,7 +59,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, READY and the watchdog's pings: see server/supervision.py.
-        size_thread_pools(settings.command_threads, settings.background_threads)
+        size_thread_pools(
+            settings.command_threads, settings.background_threads, settings.thread_switch_ms
+        )
         async with supervisor.running():
             await realtime.start()
             await ticket_watch.start()

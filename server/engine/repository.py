@@ -36,7 +36,10 @@ class QueueRepository(Protocol):
         """Take the next number of a service's day; holds that row until commit."""
         ...
 
-    def issued_count(self, service_id: int, local_day: date, first_number: int) -> int: ...
+    def last_numbers(self, site_id: int, local_day: date) -> dict[int, int]:
+        """The last number each service of the site took that day, by service id
+        (services that took none are left out)."""
+        ...
 
     def waiting(self, site_id: int, local_day: date) -> list[Ticket]:
         """Waiting tickets of one day, in arrival order."""

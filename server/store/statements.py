@@ -215,10 +215,15 @@ def lock_counter(dialect: str) -> ClauseElement:
 
 
 @_statement
-def issued_last(dialect: str) -> ClauseElement:
-    return select(DAILY_NUMBERS.c.last_number).where(
-        DAILY_NUMBERS.c.service_id == _value("service_id", DAILY_NUMBERS.c.service_id),
-        DAILY_NUMBERS.c.local_day == _value("local_day", DAILY_NUMBERS.c.local_day),
+def last_numbers(dialect: str) -> ClauseElement:
+    numbers = DAILY_NUMBERS
+    return (
+        select(numbers.c.service_id, numbers.c.last_number)
+        .join_from(numbers, SERVICES, SERVICES.c.id == numbers.c.service_id)
+        .where(
+            SERVICES.c.site_id == _value("site_id", SERVICES.c.site_id),
+            numbers.c.local_day == _value("local_day", numbers.c.local_day),
+        )
     )
 
 

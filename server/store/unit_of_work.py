@@ -202,11 +202,10 @@ class UnitOfWork:
         assert row is not None
         return int(row[0])
 
-    def issued_count(self, service_id: int, local_day: date, first_number: int) -> int:
-        row = self.connection.row(
-            statements.issued_last, {"service_id": service_id, "local_day": local_day}
-        )
-        return 0 if row is None else int(row[0]) - first_number + 1
+    def last_numbers(self, site_id: int, local_day: date) -> dict[int, int]:
+        params = {"site_id": site_id, "local_day": local_day}
+        rows = self.connection.rows(statements.last_numbers, params)
+        return {int(service_id): int(last) for service_id, last in rows}
 
     # --- tickets ----------------------------------------------------------------------
 

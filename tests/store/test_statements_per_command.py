@@ -16,6 +16,8 @@ import pytest
 from antrean.protocol import CallNextCommand, IssueTicketCommand
 from antrean.vocabulary import DeviceKind
 from server.admin import add_device
+from server.engine.commands import find_site
+from server.engine.views import snapshot
 from server.operations import Operations
 from server.store.compiled import Statement
 from server.store.connection import Connection
@@ -71,13 +73,13 @@ def test_a_ticket_and_a_call_on_postgresql(
 
     # Each event numbered and stored in one statement; the office's services read once.
     assert issue.count("append_event") == 1
+    # The quota is checked on the number taken, not read before.
+    assert issue.count("allocate_number") == 1 and "last_numbers" not in issue
     assert finish_and_call.count("append_event") == 2  # finished, called
     for statements in (issue, call, finish_and_call):
         assert "next_seq" not in statements
         assert "service_by_id" not in statements
         assert statements.count("services_of_site") <= 1
-        # The quota is checked on the number taken, not read before.
-        assert "issued_last" not in statements
         # Earlier days were tidied by the warm-up's transaction: not looked at again.
         assert "unfinished" not in statements
         # The device's office came with the device.
@@ -109,3 +111,26 @@ def test_the_next_day_is_tidied_again(
     names.clear()
     operations.execute(kiosk, IssueTicketCommand(site="demo", service="A"))
     assert "unfinished" not in names
+
+
+def test_a_snapshot_reads_the_office_once_per_kind_of_fact(
+    demo_postgres: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every socket of an office gets on connecting and at each refresh: one read
+    per kind of fact, however many services the office has."""
+    with demo_postgres.writing() as work:
+        kiosk = add_device(work, "demo", DeviceKind.KIOSK, datetime.now(UTC))[1]
+    operations = Operations(demo_postgres, clock=clock)
+    for service in ("A", "B", "C", "A"):
+        operations.execute(kiosk, IssueTicketCommand(site="demo", service=service))
+    names = _counted(monkeypatch)
+    with demo_postgres.reading() as work:
+        site = find_site(work, "demo")
+        names.clear()
+        shot = snapshot(work, site, clock.now)
+    issued = {s.code: s.issued_today for s in shot.services}
+    assert issued["A"] == 2 and issued["B"] == 1 and issued["C"] == 1 and issued["D"] == 0
+    assert all(s.estimated_wait_minutes is not None for s in shot.services if s.accepting)
+    assert len(shot.services) >= 5
+    assert len(names) == len(set(names)), names  # nothing read twice
+    assert len(names) <= 7, names
