@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from antrean import __version__
 from server import healthz, metrics, supervision
 from server.api import docs, errors
+from server.api.direct import DirectCommands
 from server.api.routes import auth, reports, sites, slides, tickets
 from server.auth import SignInThrottle
 from server.config import ServerSettings
@@ -58,7 +59,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Migrations, READY and the watchdog's pings: see server/supervision.py.
-        size_thread_pools(settings.command_threads, settings.background_threads)
+        size_thread_pools(
+            settings.command_threads, settings.background_threads, settings.thread_switch_ms
+        )
         async with supervisor.running():
             await realtime.start()
             await ticket_watch.start()
@@ -93,7 +96,9 @@ def create_app(
     app.state.backup_dir = settings.backups if db.is_sqlite else None
     errors.install(app)
     docs.install(app)
-    metrics.install(app, realtime, supervisor)
+    app.direct_commands = DirectCommands(
+        operations, metrics.install(app, realtime, supervisor).request_answered
+    )
     for router in (auth.router, sites.router, tickets.router, slides.router, reports.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(citizen.router)

@@ -79,6 +79,12 @@ class ServerSettings(ProgramSettings):
         "writes, and the live pages', dashboards' and texts' reads; the database pool is "
         "command_threads + background_threads",
     )
+    thread_switch_ms: float = Field(
+        default=1.0, ge=0.1, le=100,
+        description="how long one thread may keep Python's interpreter lock while another "
+        "waits for it (Python's own default: 5); a command's thread waits for it after "
+        "each database round trip, so a shorter turn shortens every command",
+    )
     ws_max_frame_bytes: int = Field(
         default=MAX_FRAME_BYTES, ge=1024, description="largest frame a device may send"
     )

@@ -88,6 +88,10 @@ class Metrics:
             ["command"], buckets=SECONDS_BUCKETS, registry=self.registry,
         )
 
+    def request_answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.request_seconds.labels(method, route).observe(seconds)
+
     # CommandWatch.
 
     def check(self, now: datetime) -> None:
@@ -260,9 +264,7 @@ class RequestMetrics:
         fastapi = scope.get("fastapi")
         context = fastapi.get("effective_route_context") if isinstance(fastapi, dict) else None
         route = getattr(context or scope.get("route"), "path_format", None) or "unmatched"
-        method = scope.get("method", "")
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.request_seconds.labels(method, route).observe(seconds)
+        self.metrics.request_answered(scope.get("method", ""), route, status, seconds)
 
 
 def install(app: FastAPI, realtime: Realtime, supervision: Supervision) -> Metrics:

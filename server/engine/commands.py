@@ -103,7 +103,7 @@ def record(
         repo.save(counter)
     event = Event(
         site_id=site.id,
-        seq=repo.next_seq(site),
+        seq=0,  # numbered as it is stored
         type=kind,
         at=require_aware(now),
         actor=actor.label,
@@ -113,15 +113,14 @@ def record(
         counter=counter.number if counter else None,
         details=details,
     )
-    repo.add(event)
-    return event
+    return repo.append(site, event)
 
 
 def facts(repo: QueueRepository, ticket: Ticket) -> TicketFacts:
     """What the event log keeps of a ticket as it now stands."""
     return TicketFacts(
         code=ticket.code,
-        service=repo.service(ticket.service_id).code,
+        service=_service_code(repo, ticket),
         priority=ticket.priority,
         status=ticket.status,
         counter=repo.counter(ticket.counter_id).number if ticket.counter_id else None,
@@ -129,6 +128,14 @@ def facts(repo: QueueRepository, ticket: Ticket) -> TicketFacts:
         last_called_at=ticket.last_called_at,
         call_count=ticket.call_count,
     )
+
+
+def _service_code(repo: QueueRepository, ticket: Ticket) -> str:
+    # The office's services are read once per transaction; one of them by id, each time.
+    for service in repo.services(ticket.site_id):
+        if service.id == ticket.service_id:
+            return service.code
+    return repo.service(ticket.service_id).code
 
 
 def issue_ticket(
@@ -155,10 +162,9 @@ def issue_ticket(
         raise QueueError(state.reason.value, details)
 
     today = here.date()
-    # Checked before anything changes, and again after allocation in case a
-    # concurrent issuer took the last number (the transaction then rolls back).
-    _check_quota(service, repo.issued_count(service.id, today, service.first_number) + 1)
     expire_stale(repo, site, now)
+    # Checked on the number taken: a refusal rolls the whole transaction back, the
+    # number and any expiry with it.
     number = repo.allocate_number(service.id, today, service.first_number)
     _check_quota(service, number - service.first_number + 1)
     ticket = Ticket(

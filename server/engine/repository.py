@@ -36,7 +36,10 @@ class QueueRepository(Protocol):
         """Take the next number of a service's day; holds that row until commit."""
         ...
 
-    def issued_count(self, service_id: int, local_day: date, first_number: int) -> int: ...
+    def last_numbers(self, site_id: int, local_day: date) -> dict[int, int]:
+        """The last number each service of the site took that day, by service id
+        (services that took none are left out)."""
+        ...
 
     def waiting(self, site_id: int, local_day: date) -> list[Ticket]:
         """Waiting tickets of one day, in arrival order."""
@@ -93,14 +96,15 @@ class QueueRepository(Protocol):
         counter id: one read for every counter of the site."""
         ...
 
-    def add(self, item: Ticket | Event) -> None:
-        """Store a new ticket (which gets its id) or append an event."""
+    def add(self, item: Ticket) -> None:
+        """Store a new ticket, which gets its id."""
         ...
 
     def save(self, item: Site | Service | Counter | Ticket) -> None:
         """Write what changed on a loaded object since it was loaded or last saved."""
         ...
 
-    def next_seq(self, site: Site) -> int:
-        """The site's next event number; holds the site row until commit."""
+    def append(self, site: Site, event: Event) -> Event:
+        """Store the event numbered with the site's next seq, and return it so numbered;
+        holds the site row until commit, so events commit in seq order."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from antrean.protocol import (
@@ -124,13 +125,19 @@ class WaitEstimator:
         """A service's expected minutes at the counter."""
         if service_id not in self._mean:
             # Every service the estimate may ask about, in one read.
-            wanted = {service_id, *self._in_play()} - self._mean.keys()
-            durations = self.repo.services_durations(wanted, self.today, estimate.RECENT_LIMIT)
-            for wanted_id, seconds in durations.items():
-                self._mean[wanted_id] = estimate.service_minutes(
-                    seconds, self.index.services[wanted_id].default_service_minutes
-                )
+            self.read_means({service_id, *self._in_play()})
         return self._mean[service_id]
+
+    def read_means(self, service_ids: Collection[int]) -> None:
+        """The expected minutes of these services, in one read (a snapshot shows all)."""
+        wanted = set(service_ids) - self._mean.keys()
+        if not wanted:
+            return
+        durations = self.repo.services_durations(wanted, self.today, estimate.RECENT_LIMIT)
+        for wanted_id, seconds in durations.items():
+            self._mean[wanted_id] = estimate.service_minutes(
+                seconds, self.index.services[wanted_id].default_service_minutes
+            )
 
     def _in_play(self) -> set[int]:
         """Services with someone waiting and a counter that will call them, and those
@@ -218,8 +225,10 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
     waiting = [index.ticket_view(t) for t in estimator.waiting]
     here = local_time(site, now)
     site_state = opening_rules.opening(site.schedule, here)
+    estimator.read_means(index.services)
+    issued = repo.last_numbers(site.id, here.date())
     services = [
-        _service_state(repo, index, estimator, service, here)
+        _service_state(index, estimator, service, here, issued.get(service.id))
         for service in sorted(index.services.values(), key=lambda s: (s.sort_order, s.code))
     ]
     counters = []
@@ -270,11 +279,11 @@ def snapshot(repo: QueueRepository, site: Site, now: datetime) -> QueueSnapshot:
 
 
 def _service_state(
-    repo: QueueRepository,
     index: SiteIndex,
     estimator: WaitEstimator,
     service: Service,
     here: datetime,
+    last_number: int | None,
 ) -> ServiceState:
     state = opening_rules.opening(
         opening_rules.effective(index.site.schedule, service.schedule), here
@@ -289,7 +298,7 @@ def _service_state(
         closed_reason=state.reason.value if state.reason else None,
         next_open=state.next_open,
         waiting=waiting,
-        issued_today=repo.issued_count(service.id, here.date(), service.first_number),
+        issued_today=0 if last_number is None else last_number - service.first_number + 1,
         daily_quota=service.daily_quota,
         estimated_wait_minutes=estimator.minutes_for_new(service.id),
     )

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from antrean.messages import WEBSOCKET_PATH
+from server.api.direct import DirectCommands
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -73,9 +74,11 @@ class AsgiSocket:
 
 
 class SocketFirst(FastAPI):
-    """FastAPI, except that the device socket is answered before routing and middleware."""
+    """FastAPI, except that the device socket, and the kiosk's and the keypad's commands
+    over REST (`server.api.direct`), are answered before routing and middleware."""
 
     socket_handler: SocketHandler | None = None
+    direct_commands: DirectCommands | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self.socket_handler
@@ -85,5 +88,9 @@ class SocketFirst(FastAPI):
             and scope["path"].removeprefix(scope.get("root_path", "")) == WEBSOCKET_PATH
         ):
             await handler(AsgiSocket(scope, receive, send))
+            return
+        direct = self.direct_commands
+        if direct is not None and (found := direct.route_for(scope)) is not None:
+            await direct.serve(found, scope, receive, send, super().__call__)
             return
         await super().__call__(scope, receive, send)

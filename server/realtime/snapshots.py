@@ -127,4 +127,11 @@ class Snapshots:
         cached = self._cache.get(site)
         if self.current(site, shared) and (cached is None or cached.made_at <= shared.made_at):
             self._cache[site] = shared
+            # Past max_age it serves nobody (see _usable), and a city's offices' snapshots
+            # are several KiB each: let it go rather than keep one per office forever.
+            asyncio.get_running_loop().call_later(self._max_age, self._expire, site, shared)
         return shared
+
+    def _expire(self, site: str, shared: SharedSnapshot) -> None:
+        if self._cache.get(site) is shared:
+            del self._cache[site]

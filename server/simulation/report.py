@@ -25,6 +25,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from server.reports import stats
 from server.simulation.day import DayResult, TicketRecord
 
 LONG_WAIT_MINUTES = 30
@@ -45,14 +46,9 @@ def estimate_of(ticket: TicketRecord, method: str) -> float | None:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    """The value below which `share` of the values lie (linear between ranks)."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    position = share * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The value below which `share` of the values lie (the reports' interpolation);
+    0.0 for no values."""
+    return stats.percentile(sorted(values), share) if values else 0.0
 
 
 def within_quarter(error: float, actual: float) -> bool:

@@ -185,8 +185,15 @@ def token_access(work: UnitOfWork, token_hashes: Sequence[str]) -> dict[str, Acc
 
 
 def device_by_hash(work: UnitOfWork, token_hash: str) -> DeviceRecord | None:
-    row = work.connection.row(statements.device_by_hash, {"token_hash": token_hash})
-    return None if row is None else DEVICE.load(row)
+    """The device with this token; its office is kept by the unit of work, so the
+    command that follows finds it without a read of its own."""
+    row = work.connection.row(statements.device_and_site_by_hash, {"token_hash": token_hash})
+    if row is None:
+        return None
+    width = len(statements.DEVICES.columns)
+    if row[width] is not None:
+        work.keep_site(row[width:])
+    return DEVICE.load(row[:width])
 
 
 def device(work: UnitOfWork, device_id: int) -> DeviceRecord | None:

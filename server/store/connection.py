@@ -104,11 +104,20 @@ class Connection:
         self.driver = driver
         self.dialect = dialect
         self.is_postgres = dialect.name == "postgresql"
+        # One cursor for the transaction's statements, each read to the end before the
+        # next: a driver's cursor costs more to make than many a statement to run.
+        self._cursor: Any = None
+
+    def _execute(self, sql: str, parameters: Any) -> Any:
+        if self._cursor is None:
+            self._cursor = self.driver.cursor()
+        self._cursor.execute(sql, parameters)
+        return self._cursor
 
     def rows(self, statement: Statement, params: Params) -> list[list[Any]]:
         compiled = statement.compiled(self.dialect)
         try:
-            cursor = self.driver.execute(compiled.sql, compiled.parameters(params))
+            cursor = self._execute(compiled.sql, compiled.parameters(params))
             raws = cursor.fetchall()
         except Exception as error:
             store_error = translated(error)
@@ -123,7 +132,7 @@ class Connection:
     def row(self, statement: Statement, params: Params) -> list[Any] | None:
         compiled = statement.compiled(self.dialect)
         try:
-            cursor = self.driver.execute(compiled.sql, compiled.parameters(params))
+            cursor = self._execute(compiled.sql, compiled.parameters(params))
             raw = cursor.fetchone()
         except Exception as error:
             store_error = translated(error)
@@ -136,7 +145,7 @@ class Connection:
         """Run a statement that returns no rows."""
         compiled = statement.compiled(self.dialect)
         try:
-            self.driver.execute(compiled.sql, compiled.parameters(params))
+            self._execute(compiled.sql, compiled.parameters(params))
         except Exception as error:
             store_error = translated(error)
             if store_error is error:
@@ -172,7 +181,9 @@ class Connection:
             if self.is_postgres and last:
                 with self.driver.pipeline():
                     for statement, params in last:
-                        self.run(statement, params)
+                        # A cursor each: in a pipeline, results arrive after the last.
+                        compiled = statement.compiled(self.dialect)
+                        self.driver.execute(compiled.sql, compiled.parameters(params))
                     self.driver.commit()
                 return
             for statement, params in last:

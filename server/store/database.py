@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from server.store.connection import Connection, translated_errors
-from server.store.unit_of_work import UnitOfWork
+from server.store.unit_of_work import DaysTidied, UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -47,6 +47,7 @@ class Database:
             self.engine = create_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+        self.days_tidied = DaysTidied()
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,13 +67,14 @@ class Database:
         takes row locks as the statements need them.
         """
         with self._connection() as connection, connection.writing():
-            work = UnitOfWork(connection, writable=True)
+            work = UnitOfWork(connection, writable=True, days_tidied=self.days_tidied)
             try:
                 yield work
                 work.commit()
             except BaseException:
                 connection.rollback()
                 raise
+            work.committed()
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:

@@ -215,10 +215,15 @@ def lock_counter(dialect: str) -> ClauseElement:
 
 
 @_statement
-def issued_last(dialect: str) -> ClauseElement:
-    return select(DAILY_NUMBERS.c.last_number).where(
-        DAILY_NUMBERS.c.service_id == _value("service_id", DAILY_NUMBERS.c.service_id),
-        DAILY_NUMBERS.c.local_day == _value("local_day", DAILY_NUMBERS.c.local_day),
+def last_numbers(dialect: str) -> ClauseElement:
+    numbers = DAILY_NUMBERS
+    return (
+        select(numbers.c.service_id, numbers.c.last_number)
+        .join_from(numbers, SERVICES, SERVICES.c.id == numbers.c.service_id)
+        .where(
+            SERVICES.c.site_id == _value("site_id", SERVICES.c.site_id),
+            numbers.c.local_day == _value("local_day", numbers.c.local_day),
+        )
     )
 
 
@@ -469,6 +474,27 @@ def next_seq(dialect: str) -> ClauseElement:
 
 
 @_statement
+def append_event(dialect: str) -> ClauseElement:
+    """PostgreSQL: the site's next seq and the event's row in one statement (the same
+    row lock as `next_seq`, taken later, held until commit). SQLite runs no UPDATE
+    inside a WITH, and its statements cost no round trip: it uses the two."""
+    bump = (
+        update(SITES)
+        .where(SITES.c.id == _value("key", SITES.c.id))
+        .values(last_seq=SITES.c.last_seq + 1)
+        .returning(SITES.c.last_seq)
+        .cte("bump")
+    )
+    columns = [c for c in EVENTS.columns if c.key not in ("id", "seq")]
+    values = select(*(_value(new(c.key), c) for c in columns), bump.c.last_seq)
+    return (
+        generic_insert(EVENTS)
+        .from_select([*(c.key for c in columns), "seq"], values)
+        .returning(EVENTS.c.seq)
+    )
+
+
+@_statement
 def events_since(dialect: str) -> ClauseElement:
     return (
         select(EVENTS)
@@ -617,6 +643,16 @@ def user_token_by_hash(dialect: str) -> ClauseElement:
 def device_by_hash(dialect: str) -> ClauseElement:
     return select(DEVICES).where(
         DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash)
+    )
+
+
+@_statement
+def device_and_site_by_hash(dialect: str) -> ClauseElement:
+    """A device and its office in one read: a device's command names that office next."""
+    return (
+        select(DEVICES, SITES)
+        .join_from(DEVICES, SITES, DEVICES.c.site_id == SITES.c.id, isouter=True)
+        .where(DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash))
     )
 
 

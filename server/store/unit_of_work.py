@@ -14,6 +14,7 @@ lifecycle.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -31,12 +32,40 @@ Obj = TypeVar("Obj", Site, Service, Counter, Ticket)
 _SHAPES: dict[type, Shape[Any]] = {Site: SITE, Service: SERVICE, Counter: COUNTER, Ticket: TICKET}
 
 
+class DaysTidied:
+    """Per office, the latest local day before which no ticket is left unfinished, as
+    this process's own committed transactions found (and made) it.
+
+    Every ticket and every call first closes what earlier days left open; once a
+    transaction has done so and committed, nothing can reopen a ticket of an
+    earlier day (commands act on the day's tickets only), so the same day's later
+    commands skip the read. Kept per process, which is why a backup is restored
+    only with the server stopped (`antrean restore` refuses otherwise).
+    """
+
+    def __init__(self) -> None:
+        self._through: dict[int, date] = {}
+
+    def covers(self, site_id: int, day: date) -> bool:
+        through = self._through.get(site_id)
+        return through is not None and day <= through
+
+    def record(self, tidied: dict[int, date]) -> None:
+        for site_id, day in tidied.items():
+            if not self.covers(site_id, day):
+                self._through[site_id] = day
+
+
 class UnitOfWork:
     """The engine's repository inside one transaction (`QueueRepository`)."""
 
-    def __init__(self, connection: Connection, writable: bool) -> None:
+    def __init__(
+        self, connection: Connection, writable: bool, days_tidied: DaysTidied | None = None
+    ) -> None:
         self.connection = connection
         self.writable = writable
+        self._days_tidied = days_tidied
+        self._tidied: dict[int, date] = {}
         # Row locks exist only on PostgreSQL; SQLite's write lock is the whole file.
         self._locks_rows = connection.is_postgres
         self._held: dict[tuple[type, int], Any] = {}
@@ -84,6 +113,12 @@ class UnitOfWork:
             return None
         site = self._keep(Site, row)
         self._site_codes[site.code] = site
+        return site
+
+    def keep_site(self, row: Sequence[Any]) -> Site:
+        """A site read along with something else (a device and its office)."""
+        site = self._keep_site(row)
+        assert site is not None
         return site
 
     def site(self, code: str) -> Site | None:
@@ -167,11 +202,10 @@ class UnitOfWork:
         assert row is not None
         return int(row[0])
 
-    def issued_count(self, service_id: int, local_day: date, first_number: int) -> int:
-        row = self.connection.row(
-            statements.issued_last, {"service_id": service_id, "local_day": local_day}
-        )
-        return 0 if row is None else int(row[0]) - first_number + 1
+    def last_numbers(self, site_id: int, local_day: date) -> dict[int, int]:
+        params = {"site_id": site_id, "local_day": local_day}
+        rows = self.connection.rows(statements.last_numbers, params)
+        return {int(service_id): int(last) for service_id, last in rows}
 
     # --- tickets ----------------------------------------------------------------------
 
@@ -222,7 +256,15 @@ class UnitOfWork:
         return {counter_id for (counter_id,) in rows}
 
     def unfinished_before(self, site_id: int, local_day: date) -> list[Ticket]:
-        return self._tickets(statements.unfinished, {"site_id": site_id, "local_day": local_day})
+        """Tickets of earlier days still open. Asked by a write transaction, so that
+        it closes them: once it has committed, the day needs no second look."""
+        tidied = self._days_tidied
+        if self.writable and tidied is not None and tidied.covers(site_id, local_day):
+            return []
+        found = self._tickets(statements.unfinished, {"site_id": site_id, "local_day": local_day})
+        if self.writable:
+            self._tidied[site_id] = max(local_day, self._tidied.get(site_id, local_day))
+        return found
 
     def service_durations(self, service_id: int, local_day: date, limit: int) -> list[float]:
         params = {"service_id": service_id, "local_day": local_day, "limit": limit}
@@ -271,14 +313,27 @@ class UnitOfWork:
 
     # --- events -------------------------------------------------------------------------
 
-    def next_seq(self, site: Site) -> int:
-        row = self.connection.row(statements.next_seq, {"key": site.id})
+    def append(self, site: Site, event: Event) -> Event:
+        """Number the event with the site's next seq and store it; the site's row is
+        held until commit, so the site's events commit in the order of their seq."""
+        self.require_writable()
+        values = statements.new_values(event_log.row(event))
+        if self.connection.is_postgres:
+            del values[statements.new("seq")]
+            values["key"] = site.id
+            row = self.connection.row(statements.append_event, values)
+        else:
+            row = self.connection.row(statements.next_seq, {"key": site.id})
+            assert row is not None
+            values[statements.new("seq")] = int(row[0])
+            self.connection.run(statements.insert_row(statements.EVENTS, False), values)
         assert row is not None
-        seq = int(row[0])
-        # Stored already by that UPDATE: the site is as saved.
-        site.last_seq = seq
+        numbered = replace(event, seq=int(row[0]))
+        # Stored already: the site is as saved.
+        site.last_seq = numbered.seq
         self._as_saved[(Site, site.id)] = SITE.values(site)
-        return seq
+        self.appended.append(numbered)
+        return numbered
 
     def events_since(self, site_id: int, seq: int, limit: int = 1000) -> list[Event]:
         params = {"site_id": site_id, "seq": seq, "limit": limit}
@@ -293,14 +348,9 @@ class UnitOfWork:
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, item: Site | Service | Counter | Ticket | Event) -> None:
-        """Store a new object (it gets its id) or append an event."""
+    def add(self, item: Site | Service | Counter | Ticket) -> None:
+        """Store a new object: it gets its id."""
         self.require_writable()
-        if isinstance(item, Event):
-            insert = statements.insert_row(statements.EVENTS, False)
-            self.connection.run(insert, statements.new_values(event_log.row(item)))
-            self.appended.append(item)
-            return
         shape = _SHAPES[type(item)]
         values = shape.columns(item)
         del values["id"]
@@ -387,3 +437,8 @@ class UnitOfWork:
             raise UnsavedChanges("changed but never saved: " + "; ".join(unsaved))
         self.connection.commit(self._last)
         self._last = []
+
+    def committed(self) -> None:
+        """After the commit: what this transaction found out for later ones."""
+        if self._days_tidied is not None and self._tidied:
+            self._days_tidied.record(self._tidied)

@@ -41,7 +41,7 @@ from server.engine import views
 from server.engine.errors import QueueError
 from server.engine.model import OPEN_STATUSES, Counter, Event, Service, Site, Ticket
 from server.engine.schedule import WEEKDAYS, Schedule, TimeRange
-from server.store.unit_of_work import UnitOfWork
+from server.store.unit_of_work import DaysTidied, UnitOfWork
 from tests.engine.offices import Desk, Work, database_desk, office_spec
 
 ZONE = ZoneInfo("Asia/Makassar")
@@ -95,6 +95,8 @@ def reset(desk: Desk) -> Desk:
             "UPDATE counters SET state = 'open', priority_streak = 0",
         ):
             connection.execute(text(statement))
+    # What the process had learnt about the old tickets no longer holds.
+    desk.db.days_tidied = DaysTidied()
     return desk
 
 

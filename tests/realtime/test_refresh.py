@@ -112,8 +112,27 @@ class Counting:
         self.statements.append(sql)
         return self.driver.execute(sql, *args)
 
+    def cursor(self) -> Any:
+        return CountingCursor(self.driver.cursor(), self.statements)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.driver, name)
+
+
+class CountingCursor:
+    """A driver cursor that notes each statement in its connection's list."""
+
+    def __init__(self, cursor: Any, statements: list[str]) -> None:
+        self.cursor = cursor
+        self.statements = statements
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.statements.append(sql)
+        self.cursor.execute(sql, *args)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
 
 
 def test_the_token_check_is_one_statement_however_many_tokens(
