@@ -59,14 +59,17 @@ async def healthz(request: Request) -> JSONResponse:
 def _database(supervision: Supervision) -> dict[str, Any]:
     db = supervision.db
     started = time.perf_counter()
-    answer: dict[str, Any] = {"dialect": db.dialect, "migrated": supervision.database_ready}
+    # Read once: the migration may finish during the query below, and the answer
+    # must not say "ok" and "not migrated" at once.
+    ready = supervision.database_ready
+    answer: dict[str, Any] = {"dialect": db.dialect, "migrated": ready}
     try:
         monitoring.answers(db)
     except Exception as error:
         cause = getattr(error, "orig", None) or error
         return {**answer, "ok": False, "error": " ".join(str(cause).split())[:300]}
     answer["seconds"] = round(time.perf_counter() - started, 4)
-    answer["ok"] = supervision.database_ready
+    answer["ok"] = ready
     return answer
 
 

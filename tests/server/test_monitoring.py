@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from antrean.client import DeviceClient
@@ -136,3 +137,34 @@ def _id(tokens: dict[str, str], name: str) -> int:
     from tests.realtime.conftest import DEVICES
 
     return list(DEVICES).index(name) + 1
+
+
+def test_health_never_says_ok_and_not_migrated_at_once(
+    demo_sqlite: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration may finish while /healthz asks the database: the answer must
+    stay one reading, not "ok" from after and "not migrated" from before."""
+    from fastapi.testclient import TestClient
+
+    from server import healthz
+    from server.store import monitoring
+
+    app = create_app(ServerSettings(database_url=demo_sqlite.url), clock=clock)
+    with TestClient(app) as client:
+        supervision = app.state.supervision
+        asked = monitoring.answers
+
+        def migrated_meanwhile(db: Database) -> None:
+            asked(db)
+            supervision.database_ready = True
+
+        supervision.database_ready = False
+        monkeypatch.setattr(healthz.monitoring, "answers", migrated_meanwhile)
+        during = client.get("/healthz")
+        assert during.json()["database"]["migrated"] is False
+        assert during.json()["database"]["ok"] is False
+        assert during.status_code == 503
+        after = client.get("/healthz")
+        database = after.json()["database"]
+        assert database["migrated"] is True and database["ok"] is True
+        assert after.status_code == 200
