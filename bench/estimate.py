@@ -32,12 +32,9 @@ import argparse
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from io import BytesIO
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -227,19 +224,6 @@ def estimate_worker(count: int) -> int:
     return 0
 
 
-@contextmanager
-def checkout(ref: str) -> Iterator[Path]:
-    """The tree of a git commit, unpacked into a temporary folder."""
-    archive = subprocess.run(["git", "-C", str(HERE), "archive", ref], capture_output=True,
-                             check=False)
-    if archive.returncode != 0:
-        raise SystemExit(f"cannot unpack {ref!r}: {archive.stderr.decode().strip()}")
-    with tempfile.TemporaryDirectory(prefix="antrean-baseline-") as folder:
-        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-            tar.extractall(folder, filter="data")
-        yield Path(folder)
-
-
 def _stop(process: subprocess.Popen[str]) -> None:
     if process.poll() is None and process.stdin is not None:
         process.stdin.write("quit\n")
@@ -249,6 +233,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 def estimate_cost(baseline: str | None, rounds: int = 7, count: int = 100) -> None:
     """This tree's estimate and a baseline commit's, in turns, each in its own process."""
+    from bench.engine import checkout
+
     with ExitStack() as stack:
         codes = [("this tree", HERE)]
         if baseline:

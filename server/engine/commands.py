@@ -132,10 +132,7 @@ def facts(repo: QueueRepository, ticket: Ticket) -> TicketFacts:
 
 def _service_code(repo: QueueRepository, ticket: Ticket) -> str:
     # The office's services are read once per transaction; one of them by id, each time.
-    for service in repo.services(ticket.site_id):
-        if service.id == ticket.service_id:
-            return service.code
-    return repo.service(ticket.service_id).code
+    return next(s.code for s in repo.services(ticket.site_id) if s.id == ticket.service_id)
 
 
 def issue_ticket(

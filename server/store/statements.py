@@ -640,13 +640,6 @@ def user_token_by_hash(dialect: str) -> ClauseElement:
 
 
 @_statement
-def device_by_hash(dialect: str) -> ClauseElement:
-    return select(DEVICES).where(
-        DEVICES.c.token_hash == _value("token_hash", DEVICES.c.token_hash)
-    )
-
-
-@_statement
 def device_and_site_by_hash(dialect: str) -> ClauseElement:
     """A device and its office in one read: a device's command names that office next."""
     return (

@@ -210,7 +210,7 @@ READS = [
     statements.busy_counters, statements.at_counters, statements.service_durations,
     statements.recent_calls, statements.services_durations(2),
     statements.tickets_of_site, statements.events_since, statements.user_by_name,
-    statements.device_by_hash, statements.device_and_site_by_hash, statements.no_shows(2),
+    statements.device_and_site_by_hash, statements.no_shows(2),
     statements.latest_counter_event, statements.last_numbers,
     statements.pairing_by_code, statements.pairing_of_device, statements.token_access(2),
     statements.ping, statements.latest_event_at,
