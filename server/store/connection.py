@@ -191,5 +191,9 @@ class Connection:
             self.driver.commit()
 
     def rollback(self) -> None:
-        self.driver.rollback()
+        if getattr(self.driver, "closed", False):
+            return  # cut off: the server has rolled back already, and raising here
+            # would hide why the transaction ended
+        with translated_errors():
+            self.driver.rollback()
 

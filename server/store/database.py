@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from server.store.connection import Connection, translated_errors
+from server.store.liveness import Liveness
 from server.store.unit_of_work import DaysTidied, UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -44,9 +45,8 @@ class Database:
             )
             event.listen(self.engine, "connect", _prepare_sqlite)
         else:
-            self.engine = create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-            )
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        self.liveness = None if self.is_sqlite else Liveness(self.engine)
         self.days_tidied = DaysTidied()
 
     @property
@@ -91,8 +91,16 @@ class Database:
         """A pooled driver connection, given back afterwards."""
         with translated_errors():
             pooled = self.engine.raw_connection()
+        driver = pooled.driver_connection
         try:
-            yield Connection(pooled.driver_connection, self.engine.dialect)
+            yield Connection(driver, self.engine.dialect)
+        except BaseException:
+            if self.liveness is not None and getattr(driver, "broken", False):
+                # The server went away: the others given back before now are checked
+                # before their next use, and this one is not given back at all.
+                self.liveness.lost()
+                pooled.invalidate()
+            raise
         finally:
             pooled.close()
 
