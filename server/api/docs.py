@@ -19,7 +19,8 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+
+from server.web.static_files import shipped_files
 
 ASSETS_URL = "/docs/assets"
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -39,7 +40,7 @@ HEADERS = {"Content-Security-Policy": ONLY_THIS_SERVER}
 
 def install(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
     """Serve the two pages and their files; build the app with docs_url=redoc_url=None."""
-    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="api-docs-assets")
+    app.mount(ASSETS_URL, shipped_files(ASSETS), name="api-docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = app.swagger_ui_oauth2_redirect_url or f"{docs_url}/oauth2-redirect"
 

@@ -23,7 +23,6 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 import antrean
@@ -48,6 +47,7 @@ from server.web.session import (
     keep_csrf_cookie,
     server_secret,
 )
+from server.web.static_files import shipped_files
 
 HERE = Path(__file__).parent
 
@@ -137,7 +137,7 @@ def install(app: FastAPI, settings: ServerSettings) -> None:
     )
     for found in AREAS.values():
         if found.static.is_dir():
-            app.mount(f"/static/{found.name}", StaticFiles(directory=found.static), found.name)
+            app.mount(f"/static/{found.name}", shipped_files(found.static), found.name)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:

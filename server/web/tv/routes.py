@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from antrean.messages import WEBSOCKET_PATH
 from antrean.protocol import PROTOCOL_VERSION
@@ -27,6 +26,7 @@ from server.api.deps import CallerDep, NowDep, OperationsDep
 from server.engine.errors import QueueError
 from server.permissions import Action, authorize
 from server.realtime.reads import read_snapshot
+from server.web.static_files import shipped_files
 from server.web.tv.pairing import (
     PAIRING_MINUTES,
     TvOptions,
@@ -45,7 +45,7 @@ FONTS = {"bold": "DejaVuSans-Bold.ttf", "condensed": "DejaVuSansCondensed-Bold.t
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["displays"])
-static = StaticFiles(directory=HERE / "static")
+static = shipped_files(HERE / "static")
 
 
 def _template(name: str) -> Template:
