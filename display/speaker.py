@@ -57,21 +57,32 @@ class PygameSpeaker:
         self.played: list[Played] = []
         self._sounds: dict[Path, pygame.mixer.Sound] = {}
         self._on_start = on_start
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _turn(self) -> asyncio.Lock:
+        """Clips asked for at once wait here in the order asked. Watching the channel
+        alone let the next clip start before the one playing was seen to end, which
+        then seemed to last until the next one ended, and the order was the timers'."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def play(self, path: Path, text: str = "") -> Played:
-        sound = self._sounds.get(path)
-        if sound is None:
-            sound = self._pygame.mixer.Sound(str(path))
-            self._sounds = {path: sound}  # keep only the last: a call is not played twice often
-        while self.channel.get_busy():  # never over another clip
-            await asyncio.sleep(POLL)
-        started = time.monotonic()
-        self.channel.play(sound)
-        if self._on_start is not None:
-            self._on_start(path)
-        while self.channel.get_busy():
-            await asyncio.sleep(POLL)
-        played = Played(path, text, started, time.monotonic())
+        async with self._turn():
+            sound = self._sounds.get(path)
+            if sound is None:
+                sound = self._pygame.mixer.Sound(str(path))
+                self._sounds = {path: sound}  # keep only the last: a call is seldom replayed
+            while self.channel.get_busy():  # never over a clip played from elsewhere
+                await asyncio.sleep(POLL)
+            started = time.monotonic()
+            self.channel.play(sound)
+            if self._on_start is not None:
+                self._on_start(path)
+            while self.channel.get_busy():
+                await asyncio.sleep(POLL)
+            played = Played(path, text, started, time.monotonic())
         self.played.append(played)
         del self.played[:-200]
         return played

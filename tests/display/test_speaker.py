@@ -51,3 +51,35 @@ def test_clips_play_whole_one_after_another(tmp_path: Path, disk_audio: Path) ->
     samples = array("h", disk_audio.read_bytes())
     assert len(samples) / 2 / 22050 >= sum(read_wav(c).seconds for c in clips) - 0.2
     assert max(samples) > 8000  # the chimes reached the "sound card"
+
+
+def test_clips_asked_for_while_one_plays_keep_their_turn(
+    tmp_path: Path, disk_audio: Path
+) -> None:
+    """Calls arrive at odd moments while a clip plays; each waits for the one before
+    to end, in the order asked, and each clip's end is its own, not the next one's."""
+    clips = [
+        write_wav(tmp_path / f"call{n}.wav", join([chime("open"), silence(0.05 * n)]))
+        for n in range(4)
+    ]
+    speaker = PygameSpeaker()
+
+    async def scenario() -> None:
+        asked = []
+        for n, path in enumerate(clips):
+            asked.append(asyncio.create_task(speaker.play(path, path.stem)))
+            # Out of step with the speaker's own polling, as a real call would be.
+            await asyncio.sleep(0.003 + 0.0025 * n)
+        await asyncio.gather(*asked)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        speaker.close()
+    played = speaker.played
+    assert [p.path for p in played] == clips
+    for earlier, later in itertools.pairwise(played):
+        assert later.started >= earlier.ended
+    for entry in played:
+        length = read_wav(entry.path).seconds
+        assert length - 0.05 <= entry.ended - entry.started <= length + 0.6
