@@ -191,9 +191,10 @@ class Connection:
             self.driver.commit()
 
     def rollback(self) -> None:
+        # A connection cut off has nothing left to roll back (the server did), and
+        # raising here would hide the error that ended the transaction.
         if getattr(self.driver, "closed", False):
-            return  # cut off: the server has rolled back already, and raising here
-            # would hide why the transaction ended
+            return
         with translated_errors():
             self.driver.rollback()
 
