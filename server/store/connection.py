@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect
 
 from server.store.compiled import Statement
 from server.store.errors import (
+    AlreadyKept,
     DatabaseUnavailable,
     StorageUnavailable,
     StoreError,
@@ -42,6 +43,9 @@ STORAGE_SQLITE_CODES = frozenset(
     {sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
 )
 STORAGE_SQLSTATES = frozenset({"53100", "58030"})
+# PostgreSQL: unique_violation; SQLite: a UNIQUE or PRIMARY KEY constraint (extended codes).
+UNIQUE_SQLSTATE = "23505"
+UNIQUE_SQLITE_CODES = frozenset({2067, 1555})
 # What a database that cannot be used raises: psycopg's for a server away or a
 # connection lost, SQLite's for a file that cannot be opened or has no tables yet.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
@@ -56,6 +60,13 @@ def is_transient(error: BaseException) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     # Extended result codes (e.g. SQLITE_BUSY_SNAPSHOT) keep the primary code in the low byte.
     return isinstance(code, int) and code & 0xFF in TRANSIENT_SQLITE_CODES
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    cause = getattr(error, "orig", None) or error
+    if getattr(cause, "sqlstate", None) == UNIQUE_SQLSTATE:
+        return True
+    return getattr(cause, "sqlite_errorcode", None) in UNIQUE_SQLITE_CODES
 
 
 def is_storage_failure(error: BaseException) -> bool:
@@ -176,7 +187,18 @@ class Connection:
                 self.driver.execute("BEGIN")
 
     def commit(self, last: Sequence[tuple[Statement, Params]] = ()) -> None:
-        """Run `last` and commit: on PostgreSQL in one round trip (pipeline mode)."""
+        """Run `last` and commit: on PostgreSQL in one round trip (pipeline mode).
+        A row of `last` whose unique key is taken raises `AlreadyKept`."""
+        try:
+            self._commit(last)
+        except AlreadyKept:
+            raise
+        except Exception as error:
+            if is_unique_violation(error):
+                raise AlreadyKept(str(error)) from error
+            raise
+
+    def _commit(self, last: Sequence[tuple[Statement, Params]]) -> None:
         with translated_errors():
             if self.is_postgres and last:
                 with self.driver.pipeline():

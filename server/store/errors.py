@@ -32,3 +32,9 @@ class DatabaseUnavailable(StoreError):
 class StorageUnavailable(DatabaseUnavailable):
     """The database could not write for want of storage: a full disk, a read-only
     or failing card. Told by the database's code, like a transient conflict."""
+
+
+class AlreadyKept(StoreError):
+    """A row the commit was to add is there already, under the same unique key (a
+    request id answered by a twin that committed first). Nothing of the transaction
+    was kept."""

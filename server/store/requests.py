@@ -44,6 +44,18 @@ def earlier_answer(work: UnitOfWork, caller: str, request_id: str) -> Answer:
     return Answer(int(row[0]), row[1] or {})
 
 
+def keep(
+    work: UnitOfWork, caller: str, request_id: str, now: datetime, status: int,
+    body: dict[str, Any],
+) -> None:
+    """Keep a command's answer under a request id not claimed first; written with the
+    commit, which fails with `AlreadyKept` if a twin's answer got there first."""
+    work.with_commit(
+        statements.keep_request,
+        {"by": caller, "request": request_id, "at": now, "status": status, "body": body},
+    )
+
+
 def answer(work: UnitOfWork, record_id: int, status: int, body: dict[str, Any]) -> None:
     """Keep a command's answer under its request id; written with the commit."""
     work.with_commit(

@@ -582,6 +582,19 @@ def claim_request(dialect: str) -> ClauseElement:
 
 
 @_statement
+def keep_request(dialect: str) -> ClauseElement:
+    # Plain insert, with the commit: a twin that committed first makes it fail.
+    log = REQUEST_LOG
+    return generic_insert(log).values(
+        caller=_value("by", log.c.caller),
+        request_id=_value("request", log.c.request_id),
+        status_code=_value("status", log.c.status_code),
+        response=_value("body", log.c.response),
+        created_at=_value("at", log.c.created_at),
+    )
+
+
+@_statement
 def earlier_request(dialect: str) -> ClauseElement:
     return select(REQUEST_LOG.c.status_code, REQUEST_LOG.c.response).where(
         REQUEST_LOG.c.caller == _value("caller", REQUEST_LOG.c.caller),

@@ -85,9 +85,11 @@ def test_a_ticket_and_a_call_on_postgresql(
         # The device's office came with the device.
         assert statements[0] == "device_and_site_by_hash"
         assert "site_by_code" not in statements
-    # The stored answer goes with the commit; what is left is one statement per need.
-    assert len(issue) <= 12, issue
-    assert len(finish_and_call) <= 13, finish_and_call
+        # The request id is not looked up first: its answer is kept with the commit.
+        assert "claim_request" not in statements
+    # What is left is one statement per need.
+    assert len(issue) <= 10, issue
+    assert len(finish_and_call) <= 11, finish_and_call
 
 
 def test_the_next_day_is_tidied_again(
