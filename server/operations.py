@@ -115,53 +115,53 @@ class Operations:
     def _run(
         self, identify: Identify, request_id: str | None, work: CallerWork, claim_first: bool
     ) -> Outcome:
-        seen: list[str] = []  # who sent it, once known
         for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
             try:
-                return self._run_once(identify, request_id, work, claim_first, seen)
+                return self._run_once(identify, request_id, work, claim_first)
             except TransientConflict:
                 if attempt == TRANSIENT_ATTEMPTS:
                     raise
-            except (AlreadyKept, QueueError):
-                if claim_first:
-                    raise  # a twin was answered from the claim, never run
-                # A twin of this request may have been answered while it ran (its
-                # commit met the twin's answer) or before (run again, it was refused).
-                earlier = self._earlier_answer(seen, request_id)
-                if earlier is None:
-                    raise
-                return earlier
         raise AssertionError("unreachable")
 
     def _run_once(
-        self, identify: Identify, request_id: str | None, work: CallerWork, claim_first: bool,
-        seen: list[str],
+        self, identify: Identify, request_id: str | None, work: CallerWork, claim_first: bool
     ) -> Outcome:
-        with self.db.writing() as unit:
-            now = self.clock()
-            caller = identify(unit, now)
-            seen[:] = [caller.label]
-            record_id = None
-            if request_id is not None and claim_first:
-                claim = self._claim_request(unit, caller, request_id, now)
-                if isinstance(claim, Outcome):
-                    return claim
-                record_id = claim
-            outcome = work(unit, now, caller)
-            if record_id is not None:
-                requests.answer(unit, record_id, outcome.status, outcome.body or {})
-            elif request_id is not None:
-                # Not claimed first: a command only writes to the database, so a repeat
-                # may run again and be rolled back when its commit meets the answer.
-                requests.keep(
-                    unit, caller.label, request_id, now, outcome.status, outcome.body or {}
-                )
-            site_codes = {e.site_id: unit.site_by_id(e.site_id).code for e in unit.appended}
-            events = [event_view(site_codes[e.site_id], e) for e in unit.appended]
-            if events and self.announcer is not None:
-                # With the commit, in its round trip; PostgreSQL delivers it at commit.
-                for channel, payload in self.announcer.notices(events):
-                    notifications.announce(unit, channel, payload)
+        caller: Caller | None = None
+        try:
+            with self.db.writing() as unit:
+                now = self.clock()
+                caller = identify(unit, now)
+                record_id = None
+                if request_id is not None and claim_first:
+                    claim = self._claim_request(unit, caller, request_id, now)
+                    if isinstance(claim, Outcome):
+                        return claim
+                    record_id = claim
+                outcome = work(unit, now, caller)
+                if record_id is not None:
+                    requests.answer(unit, record_id, outcome.status, outcome.body or {})
+                elif request_id is not None:
+                    # Not claimed first: a command only writes to the database, so a
+                    # repeat may run again and be rolled back when its commit meets the
+                    # answer.
+                    requests.keep(
+                        unit, caller.label, request_id, now, outcome.status, outcome.body or {}
+                    )
+                site_codes = {e.site_id: unit.site_by_id(e.site_id).code for e in unit.appended}
+                events = [event_view(site_codes[e.site_id], e) for e in unit.appended]
+                if events and self.announcer is not None:
+                    # With the commit, in its round trip; PostgreSQL delivers it at commit.
+                    for channel, payload in self.announcer.notices(events):
+                        notifications.announce(unit, channel, payload)
+        except (AlreadyKept, QueueError):
+            if claim_first or request_id is None or caller is None:
+                raise  # claimed first, a twin was answered from the claim and never ran
+            # A twin of this request was answered while it ran (its commit met the
+            # twin's answer) or before (run again, it was refused).
+            earlier = self._earlier_answer(caller.label, request_id)
+            if earlier is None:
+                raise
+            return earlier
         if events:
             self.bus.publish(events)
         return outcome
@@ -179,13 +179,11 @@ class Operations:
             raise QueueError("request_in_progress", {"request_id": request_id})
         return Outcome(earlier.status, earlier.body or None)
 
-    def _earlier_answer(self, seen: list[str], request_id: str | None) -> Outcome | None:
+    def _earlier_answer(self, caller: str, request_id: str) -> Outcome | None:
         """The answer kept for this caller's request id, if any."""
-        if request_id is None or not seen:
-            return None
         with self.db.reading() as unit:
             try:
-                earlier = requests.earlier_answer(unit, seen[0], request_id)
+                earlier = requests.earlier_answer(unit, caller, request_id)
             except LookupError:
                 return None
         if earlier.status == requests.IN_PROGRESS:

@@ -191,8 +191,6 @@ class Connection:
         A row of `last` whose unique key is taken raises `AlreadyKept`."""
         try:
             self._commit(last)
-        except AlreadyKept:
-            raise
         except Exception as error:
             if is_unique_violation(error):
                 raise AlreadyKept(str(error)) from error

@@ -81,4 +81,4 @@ def test_one_broken_connection_gets_the_others_checked(database: Database) -> No
             assert work.site("nowhere") is None
     # They were checked and replaced before use; the one that failed was replaced already.
     assert database.liveness.checks == checks + 2
-    assert _cut_every_connection(database.url) == 3
+    assert _cut_every_connection(database.url) == 3  # the three, alive; none more
